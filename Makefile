@@ -1,0 +1,35 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean servers
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	touch $(STAMP)
+
+servers: $(STAMP)
+	@if [ -f tests/servers/pds/package.json ]; then \
+	  cd tests/servers/pds && npm ci --no-audit --no-fund --loglevel=error; fi
+
+demo: $(STAMP) servers
+	$(PY) -m bot.demo
+
+test: $(STAMP) servers lint
+	$(PY) -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check bot tests bench
+	$(VENV)/bin/ruff format --check bot tests bench
+	$(VENV)/bin/mypy --strict bot
+
+bench: $(STAMP) servers
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) tests/servers/pds/node_modules

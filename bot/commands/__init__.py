@@ -1,0 +1,1 @@
+"""One module per command family; imported lazily by bot.cli."""

@@ -1,0 +1,1 @@
+"""Platform adapters. Import the concrete adapters lazily: they pull in heavy SDKs."""

@@ -1,0 +1,134 @@
+"""Compiled threads: what the compiler produces and the store and adapters consume (pure).
+
+Limits are data: each platform's numbers come from its own published rules
+(Bluesky: the ``app.bsky.feed.post`` and ``app.bsky.embed.images`` lexicons;
+Reddit: the submit/comment limits its API enforces). Adapters re-export them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+FacetKind = Literal["link", "tag", "mention"]
+PostKind = Literal["post", "submission", "comment"]
+
+_FACET_TYPES = {
+    "link": ("app.bsky.richtext.facet#link", "uri"),
+    "tag": ("app.bsky.richtext.facet#tag", "tag"),
+    "mention": ("app.bsky.richtext.facet#mention", "did"),
+}
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A rich-text span over UTF-8 bytes: ``byte_start`` inclusive, ``byte_end`` exclusive.
+
+    ``value`` is the link URI, the tag without '#', or for a mention the handle
+    (without '@') until the adapter resolves it to a DID at send time.
+    """
+
+    byte_start: int
+    byte_end: int
+    kind: FacetKind
+    value: str
+
+    def to_lexicon(self, did: str | None = None) -> dict[str, Any]:
+        """The facet as ``app.bsky.richtext.facet`` JSON (mentions need the resolved DID)."""
+        type_, key = _FACET_TYPES[self.kind]
+        value = did if self.kind == "mention" and did else self.value
+        return {
+            "index": {"byteStart": self.byte_start, "byteEnd": self.byte_end},
+            "features": [{"$type": type_, key: value}],
+        }
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image to upload: ``src`` is a URL or a path relative to the article file."""
+
+    src: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class ImagesEmbed:
+    images: tuple[ImageRef, ...]
+
+
+@dataclass(frozen=True)
+class LinkCard:
+    """An external link card (``app.bsky.embed.external``)."""
+
+    uri: str
+    title: str
+    description: str
+    thumb: str | None = None
+
+
+Embed = ImagesEmbed | LinkCard
+
+
+@dataclass(frozen=True)
+class PostDraft:
+    """One post as it will be sent. For Reddit, ``kind`` is submission or comment;
+    a submission has a ``title`` and either ``text`` (self post) or ``link_url``."""
+
+    text: str
+    facets: tuple[Facet, ...] = ()
+    embed: Embed | None = None
+    langs: tuple[str, ...] = ()
+    kind: PostKind = "post"
+    title: str | None = None
+    link_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ThreadDraft:
+    """The posts of one section (or the whole article in ``article`` mode), in order.
+
+    ``section`` indexes ``Article.sections`` (the first section for article mode).
+    ``continues`` is True when the first post replies to the previous thread's last
+    post (Reddit: sections after the first are a comment chain under the submission).
+    """
+
+    platform: str
+    section: int
+    posts: tuple[PostDraft, ...]
+    continues: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Limits:
+    platform: str
+    max_graphemes: int | None = None
+    max_bytes: int | None = None
+    max_chars: int | None = None
+    max_title_chars: int | None = None
+    max_body_chars: int | None = None
+    max_images: int = 0
+    max_image_bytes: int = 0
+    max_langs: int = 0
+
+
+# app.bsky.feed.post: text maxGraphemes 300, maxLength 3000 (bytes); langs maxLength 3.
+# app.bsky.embed.images: images maxLength 4; image blob maxSize 1000000.
+BLUESKY_LIMITS = Limits(
+    platform="bluesky",
+    max_graphemes=300,
+    max_bytes=3000,
+    max_images=4,
+    max_image_bytes=1_000_000,
+    max_langs=3,
+)
+
+# Reddit: title 300 chars, self text 40,000 chars, comment 10,000 chars.
+REDDIT_LIMITS = Limits(
+    platform="reddit",
+    max_chars=10_000,
+    max_title_chars=300,
+    max_body_chars=40_000,
+)
+
+LIMITS = {"bluesky": BLUESKY_LIMITS, "reddit": REDDIT_LIMITS}
