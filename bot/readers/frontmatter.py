@@ -131,7 +131,9 @@ class _Checker:
         self.source = source
 
     def fail(self, key: str, reason: str) -> ContentError:
-        return ContentError(self.source, f"front-matter key {key!r}: {reason}", line=self.lines.get(key))
+        return ContentError(
+            self.source, f"front-matter key {key!r}: {reason}", line=self.lines.get(key)
+        )
 
     def text(self, key: str) -> str | None:
         value = self.values.get(key)

@@ -63,3 +63,33 @@ def normalize(text: str) -> str:
     """Fold case, dashes and spacing so two renderings of one line compare equal."""
     text = unicodedata.normalize("NFKC", text).translate(_DASHES).casefold()
     return " ".join(text.split())
+
+
+_SCRIPTS = (
+    ("ja", ((0x3040, 0x30FF),)),
+    ("zh", ((0x4E00, 0x9FFF), (0x3400, 0x4DBF))),
+    ("ko", ((0xAC00, 0xD7AF),)),
+    ("ru", ((0x0400, 0x04FF),)),
+    ("ar", ((0x0600, 0x06FF),)),
+    ("he", ((0x0590, 0x05FF),)),
+    ("el", ((0x0370, 0x03FF),)),
+    ("th", ((0x0E00, 0x0E7F),)),
+    ("hi", ((0x0900, 0x097F),)),
+)
+
+
+def guess_lang(text: str) -> str | None:
+    """A language from the script most letters use, for non-Latin scripts only.
+
+    Latin text gives None: the script alone cannot tell English from French.
+    Japanese (kana) wins over Chinese when both appear.
+    """
+    letters = [ord(ch) for ch in text[:20_000] if ch.isalpha()]
+    if not letters:
+        return None
+    for lang, ranges in _SCRIPTS:
+        share = sum(1 for cp in letters if any(lo <= cp <= hi for lo, hi in ranges))
+        threshold = 0.05 if lang == "ja" else 0.3
+        if share / len(letters) >= threshold:
+            return lang
+    return None

@@ -79,7 +79,7 @@ def _take_title(chunks: list[Chunk], source: str) -> tuple[str, list[Chunk]]:
         first = chunks[0].lines[0].strip()
         if _titlish(first):
             return first, chunks[1:]
-    return _title_from_source(source), chunks
+    return title_from_source(source), chunks
 
 
 def _is_body(chunk: Chunk) -> bool:
@@ -97,7 +97,7 @@ def _titlish(line: str) -> bool:
     )
 
 
-def _title_from_source(source: str) -> str:
+def title_from_source(source: str) -> str:
     stem = re.split(r"[\\/]", source.rstrip("/"))[-1].rsplit(".", 1)[0]
     words = re.sub(r"[-_]+", " ", stem).strip()
     return words[:1].upper() + words[1:] if words else "Untitled"
