@@ -29,6 +29,11 @@ from bot.readers.sections import Heading, Item, build_sections
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _TAGS = re.compile(r"<[^>]+>")
+_HTML_MARKS = (
+    (re.compile(r"</?(em|i)\b[^>]*>", re.IGNORECASE), "*"),
+    (re.compile(r"</?(strong|b)\b[^>]*>", re.IGNORECASE), "**"),
+    (re.compile(r"</?code\b[^>]*>", re.IGNORECASE), "`"),
+)
 _BOLD = re.compile(r"\*\*([^*\n]{2,120})\*\*")
 
 
@@ -40,7 +45,7 @@ def read_markdown(
     meta = frontmatter.interpret(front, source)
     base = meta.url or base_url
     parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    walker = _Walker(InlineRenderer(base))
+    walker = _Walker(InlineRenderer(base), parser)
     items = walker.walk(parser.parse(liquid.expand(body)))
     title, items = _title(meta.title, items, source)
     level = split_level if split_level is not None else meta.options.split_level
@@ -74,8 +79,9 @@ def _title(given: str | None, items: list[Item], source: str) -> tuple[str, list
 class _Walker:
     """Walks markdown-it's flat token stream, keeping list and quote context."""
 
-    def __init__(self, inline: InlineRenderer) -> None:
+    def __init__(self, inline: InlineRenderer, parser: MarkdownIt) -> None:
         self.inline = inline
+        self.parser = parser
         self.items: list[Item] = []
         self.lists: list[ListBlock] = []
         self.list_items: list[str] = []
@@ -111,11 +117,16 @@ class _Walker:
             self.emit(Heading(text, int(token.tag[1:])))
 
     def on_paragraph_open(self, token: Token, inline: Token | None) -> None:
-        text, images = self.inline.render(inline.children or []) if inline else ("", [])
-        if text and not self.add_text(text):
-            self.emit(Paragraph(text))
-        for image in images:
-            self.emit(image)
+        children = (inline.children or []) if inline else []
+        text, images = self.inline.render(children)
+        if not re.search(r"\w", plain(text)):
+            text = ""  # "###", "* * *": an end mark, not text
+        leading = bool(children) and children[0].type == "image"
+        blocks: list[Block] = [Paragraph(text)] if text else []
+        blocks = [*images, *blocks] if leading else [*blocks, *images]
+        for block in blocks:
+            if not (isinstance(block, Paragraph) and self.add_text(block.text)):
+                self.emit(block)
 
     def on_bullet_list_open(self, token: Token, _next: Token | None) -> None:
         self.lists.append(ListBlock((), ordered=False))
@@ -163,7 +174,7 @@ class _Walker:
     on_code_block = on_fence
 
     def on_html_block(self, token: Token, _next: Token | None) -> None:
-        for block in _html_blocks(token.content, self.inline):
+        for block in _html_blocks(token.content, self.inline, self.parser):
             if isinstance(block, Paragraph) and self.add_text(block.text):
                 continue
             self.emit(block)
@@ -187,14 +198,19 @@ def _as_inline_code(code: str) -> str:
     return " ".join(code_span(line.strip()) for line in code.splitlines() if line.strip())
 
 
-def _html_blocks(raw: str, inline: InlineRenderer) -> list[Block]:
-    """Images, ``<pre>`` code, or the visible text of a raw HTML block."""
+def _html_blocks(raw: str, inline: InlineRenderer, parser: MarkdownIt) -> list[Block]:
+    """Images, ``<pre>`` code, or the text of a raw HTML block read as inline Markdown."""
     images = [_img(tag, inline) for tag in _IMG.findall(raw)]
     if re.search(r"<pre\b", raw, re.IGNORECASE):
         code = htmllib.unescape(_TAGS.sub("", raw)).strip("\n")
         return [Code(code)] if code.strip() else []
-    text = " ".join(htmllib.unescape(_TAGS.sub(" ", raw)).split())
-    return [*images, *([Paragraph(escape(text))] if text else [])]
+    for pattern, marker in _HTML_MARKS:
+        raw = pattern.sub(marker, raw)
+    raw = re.sub(r"<!--.*?-->", "", raw, flags=re.DOTALL)
+    source = " ".join(htmllib.unescape(_TAGS.sub(" ", raw)).split())
+    tokens = parser.parseInline(source) if source else []
+    text = inline.render(tokens[0].children or [])[0] if tokens else ""
+    return [*images, *([Paragraph(text)] if text else [])]
 
 
 def _img(tag: str, inline: InlineRenderer) -> Image:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin
 
 from markdown_it.token import Token
@@ -10,6 +11,13 @@ from bot.article import Image
 from bot.readers.inline import code_span, escape, link
 
 _MARKERS = {"em": "*", "strong": "**", "s": "~~"}
+_HTML_MARKERS = {"em": "*", "i": "*", "strong": "**", "b": "**", "br": " "}
+
+
+def _html_mark(tag: str) -> str:
+    """The Markdown marker an inline HTML tag stands for ("" for the others)."""
+    match = re.match(r"</?([a-zA-Z]+)", tag)
+    return _HTML_MARKERS.get(match.group(1).lower(), "") if match else ""
 
 
 def resolve(href: str, base: str | None) -> str:
@@ -54,8 +62,8 @@ class InlineRenderer:
                 self._close_link(out, *links.pop())
             elif kind.endswith(("_open", "_close")) and kind.rsplit("_", 1)[0] in _MARKERS:
                 out.append(_MARKERS[kind.rsplit("_", 1)[0]])
-            elif kind == "html_inline" and token.content.lower().startswith("<br"):
-                out.append(" ")
+            elif kind == "html_inline":
+                out.append(_html_mark(token.content))
         return " ".join("".join(out).split(" ")).strip(), images
 
     @staticmethod

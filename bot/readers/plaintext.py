@@ -72,7 +72,9 @@ def _take_title(chunks: list[Chunk], source: str) -> tuple[str, list[Chunk]]:
     lead = chunks[:body]
     candidates = [c.lines[0].strip() for c in lead if c.kind == "text" and len(c.lines) == 1]
     candidates = [t for t in candidates if _titlish(t)]
-    furniture = any(c.kind != "text" or _CHROME.match(c.lines[0].strip()) for c in lead)
+    furniture = body < len(chunks) and any(
+        c.kind != "text" or _CHROME.match(c.lines[0].strip()) for c in lead
+    )
     if furniture and candidates:
         return max(candidates, key=len), chunks[body:]
     if chunks and chunks[0].kind == "text" and len(chunks[0].lines) == 1:
