@@ -76,7 +76,7 @@ def _parse_toml(raw: str, source: str) -> dict[str, Any]:
         return tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
-        line = int(found.group(1)) + 1 if found else 1
+        line = int(found.group(1)) + 1 if found else raw.count("\n") + 2
         reason = str(exc).split(" (at")[0]
         raise ContentError(source, f"broken TOML front-matter: {reason}", line=line) from exc
 
