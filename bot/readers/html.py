@@ -43,7 +43,6 @@ def read_html(
         include_formatting=True,
         include_tables=True,
         include_comments=False,
-        url=meta.url,
     )
     if not body:
         raise ContentError(source, "no article body found in the HTML page")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     hold: bool = False
+    send_length: bool = True
 
 
 @dataclass
@@ -51,13 +53,12 @@ def _handler(server: PageServer) -> type[BaseHTTPRequestHandler]:
             self.send_response(route.status)
             for name, value in route.headers.items():
                 self.send_header(name, value)
-            if "content-length" not in {k.lower() for k in route.headers}:
+            if route.send_length and "content-length" not in {k.lower() for k in route.headers}:
                 self.send_header("content-length", str(len(route.body)))
             self.end_headers()
-            try:
+            # the client gives up on a too-large body, as it should
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(route.body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up on a too-large body, as it should
 
         def log_message(self, format: str, *args: object) -> None:
             pass
@@ -72,7 +73,7 @@ def page_server() -> Iterator[PageServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     httpd.daemon_threads = True
     state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield state

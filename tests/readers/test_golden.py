@@ -16,7 +16,7 @@ from bot.article import from_dict, to_dict
 from bot.readers import read_source
 from tests.readers.conftest import CORPUS, GOLDEN, SEED
 
-ARTICLES = sorted(p for p in CORPUS.iterdir() if p.suffix in (".md", ".txt", ".html")) + [SEED]
+ARTICLES = [*sorted(p for p in CORPUS.iterdir() if p.suffix in (".md", ".txt", ".html")), SEED]
 REGEN = os.environ.get("SHAREBOT_REGEN_GOLDEN") == "1"
 
 

@@ -39,7 +39,11 @@ def test_front_matter_keys_become_fields_and_options() -> None:
     article = read_text(FRONT, source="post.md", fmt="markdown")
     assert article.title == "A *Title*"
     assert article.url == "https://example.com/posts/a/"
-    assert (article.lang, article.tags, article.summary) == ("pt-BR", ("one", "two"), "Short summary.")
+    assert (article.lang, article.tags, article.summary) == (
+        "pt-BR",
+        ("one", "two"),
+        "Short summary.",
+    )
     assert article.image == "https://example.com/img/cover.png"
     assert article.options == Options(
         publish_at=datetime(2026, 12, 1, 9, 30, tzinfo=timezone(timedelta(hours=1))),
@@ -64,7 +68,9 @@ def test_summary_falls_back_to_description_and_tags_may_be_a_string() -> None:
 
 
 def test_h1_is_the_title_and_not_a_section() -> None:
-    article = read_text("# The Title\n\nIntro.\n\n## Part\n\nText.\n", source="p.md", fmt="markdown")
+    article = read_text(
+        "# The Title\n\nIntro.\n\n## Part\n\nText.\n", source="p.md", fmt="markdown"
+    )
     assert article.title == "The Title"
     assert [(s.heading, s.level, s.anchor) for s in article.sections] == [
         (None, 0, ""),

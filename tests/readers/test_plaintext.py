@@ -22,7 +22,9 @@ def test_markdown_punctuation_is_escaped_outside_urls() -> None:
 
 
 def test_copied_ordered_list_numbers_from_one() -> None:
-    article = read_text("Title\n\nSteps:\n\n1. Mix it.\n1. Bake it.\n1. Eat it.\n", source="p", fmt="text")
+    article = read_text(
+        "Title\n\nSteps:\n\n1. Mix it.\n1. Bake it.\n1. Eat it.\n", source="p", fmt="text"
+    )
     assert article.sections[0].blocks[1] == ListBlock(
         ("Mix it.", "Bake it.", "Eat it."), ordered=True, start=1
     )
