@@ -52,3 +52,21 @@ def test_readers_import_no_platform_or_store_libraries() -> None:
         if name.split(".")[0] in FORBIDDEN_THIRD_PARTY
     ]
     assert bad == []
+
+
+IMPURE = {"os", "time", "socket", "httpx", "random", "subprocess", "pathlib", "bot.fetch"}
+
+
+def test_parsing_modules_are_pure() -> None:
+    """Only the entry point (``__init__``) touches files and the network."""
+    bad = [
+        f"{path.name}: {name}"
+        for path in MODULES
+        if path.name != "__init__.py"
+        for name in _imports(path)
+        if name in IMPURE or name.split(".")[0] in IMPURE
+    ]
+    assert bad == []
+    for path in MODULES:
+        source = path.read_text(encoding="utf-8")
+        assert "datetime.now" not in source and "os.environ" not in source, path.name
