@@ -176,11 +176,8 @@ class _Walker:
 
     def heading(self, element: lxml.etree._Element) -> None:
         text = " ".join(_visible(element).split()).rstrip("#").strip()
-        level = (
-            int(element.get("rend", "h2")[1:] or 2)
-            if re.fullmatch(r"h[1-6]", element.get("rend", ""))
-            else 2
-        )
+        rend = element.get("rend", "")
+        level = int(rend[1]) if re.fullmatch(r"h[1-6]", rend) else 2
         if text and normalize(text) != self.title:
             self.items.append(Heading(text, level))
 
