@@ -20,7 +20,7 @@ from typing import Literal, get_args
 
 from bot.article import Article
 from bot.errors import ContentError
-from bot.fetch import FetchPolicy, fetch
+from bot.fetch import Fetched, FetchPolicy, fetch
 
 Format = Literal["text", "markdown", "html"]
 
@@ -146,11 +146,23 @@ def decode(data: bytes, source: str) -> str:
         ) from exc
 
 
+def _page_text(page: Fetched) -> str:
+    """The body decoded with the header's charset, else a <meta charset>, else UTF-8."""
+    declared = re.search(r"charset=", page.content_type, re.IGNORECASE)
+    meta = re.search(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", page.content[:4096], re.I)
+    if declared or not meta:
+        return page.text
+    try:
+        return page.content.decode(meta.group(1).decode("ascii"), errors="replace")
+    except LookupError:
+        return page.text
+
+
 def _read_url(url: str, policy: FetchPolicy | None, split_level: int | None) -> Article:
     policy = policy or FetchPolicy(max_bytes=MAX_BYTES)
     page = fetch(url, policy=policy, accept=ACCEPTED_TYPES)
     kind = page.content_type.split(";")[0].strip().lower()
-    text = page.text
+    text = _page_text(page)
     if not text.strip():
         raise ContentError(url, "the page is empty")
     if "\x00" in text:

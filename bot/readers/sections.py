@@ -1,12 +1,14 @@
 """Turn a flat run of headings and blocks into the article's sections (pure).
 
-Headings nest by level. By default every heading that owns body text becomes a
-section (the deepest headings with text), carrying the headings above it in
-``path``; headings without body text only appear in paths. With ``split_level``
-N, headings deeper than N are folded into their level-N section as a bold
-paragraph. Text before the first heading is the untitled intro: heading None,
-level 0, anchor "" (it links to the article itself, without a fragment).
-Anchors are GitHub slugs, made unique over every heading of the article.
+Headings nest by level, and a heading followed directly by another heading
+is that heading's parent even when their levels say otherwise. By default
+every heading that owns body text becomes a section (the deepest headings
+with text), carrying the headings above it in ``path``; headings without
+body text only appear in paths. With ``split_level`` N, headings deeper than
+N are folded into their level-N section as a bold paragraph. Text before the
+first heading is the untitled intro: heading None, level 0, anchor "" (it
+links to the article itself, without a fragment). Anchors are GitHub slugs,
+made unique over every heading of the article.
 """
 
 from __future__ import annotations
@@ -53,9 +55,12 @@ def _nodes(items: list[Item]) -> list[_Node]:
     anchors = _Anchors()
     for item in items:
         if isinstance(item, Heading):
+            bare = stack[-1] if stack and not nodes[-1].blocks else None
             while stack and stack[-1].level >= item.level:
                 stack.pop()
             path = tuple(h.text for h in stack)
+            if bare is not None and bare not in stack:
+                path += (bare.text,)  # "## Part" right before "## Intro": keep it as the parent
             nodes.append(_Node(item.text, item.level, path, anchors.make(item.text)))
             stack.append(item)
         else:

@@ -158,3 +158,12 @@ def test_script_guess_for_lang() -> None:
     assert read_text("## Привет\n\nЭто текст.\n", source="p", fmt="markdown").lang == "ru"
     assert read_text("## 你好\n\n这是中文。\n", source="p", fmt="markdown").lang == "zh"
     assert read_text("## Hello\n\nEnglish.\n", source="p", fmt="markdown").lang is None
+
+
+def test_heading_directly_followed_by_a_heading_is_its_parent() -> None:
+    text = "## Part One\n\n## Opening\n\nText.\n\n## Closing\n\nText.\n"
+    article = read_text(text, source="p.md", fmt="markdown")
+    assert [(s.heading, s.path) for s in article.sections] == [
+        ("Opening", ("Part One",)),
+        ("Closing", ()),
+    ]

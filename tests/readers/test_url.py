@@ -97,3 +97,18 @@ def test_loopback_is_refused_by_the_default_policy(page_server: PageServer) -> N
 def test_only_http_and_https() -> None:
     with pytest.raises(ContentError, match="only http:// and https://"):
         read_source("ftp://127.0.0.1/file.txt", policy=LOCAL)
+
+
+def test_meta_charset_is_honoured_when_the_header_has_none(page_server: PageServer) -> None:
+    page = HTML.decode().replace("<head>", '<head><meta charset="windows-1252">')
+    page = page.replace("Second", "Caf\u00e9 Second")
+    url = page_server.add(
+        "/latin", Route(200, {"content-type": "text/html"}, page.encode("cp1252"))
+    )
+    article = read_source(url, policy=LOCAL)
+    assert article.sections[1].heading == "Caf\u00e9 Second"
+
+
+def test_redirect_without_location(page_server: PageServer) -> None:
+    url = page_server.add("/moved", Route(302, {}))
+    assert _error(url).reason == "HTTP 302 without a Location"
