@@ -60,6 +60,7 @@ class FakeStore:
         self.lock = threading.Lock()
         self.events: list[tuple[str, str]] = []
         self.renewals = 0
+        self.beats: list[tuple[str, datetime]] = []
 
     def add_thread(
         self, platform: str, account: str, texts: list[str], *, due: datetime = T0, article: int = 1
@@ -176,6 +177,23 @@ class FakeStore:
 
     def event(self, kind: str, message: str, *, post_id: int | None = None, now: datetime) -> None:
         self.events.append((kind, message))
+
+    def next_due(self) -> datetime | None:
+        with self.lock:
+            times = []
+            for row in self.rows.values():
+                if row.parent is not None and self.rows[row.parent].state != "published":
+                    continue
+                if row.state == "queued":
+                    times.append(row.due_at)
+                elif row.state == "failed" and row.next_attempt_at:
+                    times.append(row.next_attempt_at)
+                elif row.state == "sending" and row.lease_until:
+                    times.append(row.lease_until)
+            return min(times, default=None)
+
+    def heartbeat(self, owner: str, now: datetime) -> None:
+        self.beats.append((owner, now))
 
     def states(self) -> dict[int, str]:
         return {pid: row.state for pid, row in self.rows.items()}
