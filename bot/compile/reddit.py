@@ -26,7 +26,7 @@ from bot.threads import Limits, PostDraft
 MARKER_RESERVE = 64
 PATH_SEP = " › "
 ELLIPSIS = "…"
-_BLOCK_START = regex.compile(r"\A(#|>|[-+*](?= )|\d+(?=[.)] ))")
+_BLOCK_START = regex.compile(r"\A(?:[#>]|[-+*](?= )|\d+(?=[.)] ))")
 _PROTECTED = regex.compile(
     r"\[(?:[^\[\]\\]|\\.)*\]\([^()\s]*(?:\([^()\s]*\))?[^()\s]*\)|`+[^`]*`+|https?://\S+"
 )
@@ -44,9 +44,14 @@ def cut_title(title: str, limit: int) -> str:
     return head.rstrip(" ,;:.-–—") + ELLIPSIS
 
 
+def _escape_start(match: regex.Match[str]) -> str:
+    mark = str(match.group())
+    return mark + "\\" if mark[0].isdigit() else "\\" + mark
+
+
 def _inline(text: str) -> str:
     text = WS_RUN.sub(" ", text).strip()
-    return str(_BLOCK_START.sub(lambda m: m.group(1)[:-1] + "\\" + m.group(1)[-1], text))
+    return str(_BLOCK_START.sub(_escape_start, text))
 
 
 def block_markdown(block: Paragraph | ListBlock | Quote | Code | Image) -> str:

@@ -121,9 +121,15 @@ class _Packer:
             if self.fits(total, b - self.cur[0]):
                 self.cur, self.size, self.sticky = (self.cur[0], b), total, sticky
                 return
-            if self.fits(own, b - a) and not self.sticky:
-                self.flush()
-                self.cur, self.size, self.sticky = (a, b), own, sticky
+            if self.fits(own, b - a):
+                # After a sticky piece, split what follows at a word or better; else move on.
+                pieces, finer = self.split(a, b, level, chars=False) if self.sticky else ([], 0)
+                if not pieces:
+                    self.flush()
+                    self.cur, self.size, self.sticky = (a, b), own, sticky
+                    return
+                for index, (pa, pb) in enumerate(pieces):
+                    self.place(pa, pb, finer, sticky and index == len(pieces) - 1)
                 return
         pieces, finer = self.split(a, b, level)
         if len(pieces) <= 1:  # a single code point over budget: nothing finer exists
@@ -155,7 +161,11 @@ class _Packer:
         for piece in group:
             self.place(piece.start, piece.end, 0, piece.sticky)
 
-    def split(self, a: int, b: int, level: int) -> tuple[list[tuple[int, int]], int]:
+    def split(
+        self, a: int, b: int, level: int, *, chars: bool = True
+    ) -> tuple[list[tuple[int, int]], int]:
+        """Pieces of ``[a, b)`` at the next level that cuts it; ``chars`` allows
+        cutting between grapheme clusters when no word boundary is left."""
         for finer in range(level + 1, len(LEVELS) + 1):
             cuts = [
                 m.span()
@@ -164,6 +174,8 @@ class _Packer:
             ]
             if cuts:
                 return _pieces(a, b, cuts), finer
+        if not chars:
+            return [], level
         self.cut_word = True
         if level < GRAPHEME_LEVEL:
             return self.clusters(a, b), GRAPHEME_LEVEL
