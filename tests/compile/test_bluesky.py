@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 from bot.article import Code, Image, ListBlock, Paragraph, Quote
@@ -61,8 +62,8 @@ def test_first_post_has_heading_path_and_card_with_utm() -> None:
     art = article(
         ("Part", paragraphs("Body text.")), title="My Article", url="https://ex.com/post?id=3"
     )
-    art = art.__class__(**{**art.__dict__, "sections": (art.sections[0].__class__(
-        "Part", 3, ("Parent",), "part", art.sections[0].blocks),)})
+    section = replace(art.sections[0], level=3, path=("Parent",), anchor="part")
+    art = replace(art, sections=(section,))
     (thread,) = compile_article(art, "bluesky")
     first = thread.posts[0]
     assert first.text == "Parent › Part\n\nBody text."

@@ -52,7 +52,9 @@ def test_share_links_per_article_and_section() -> None:
 
 
 def test_intent_text_fits_300_graphemes() -> None:
-    art = article((None, paragraphs("x")), title="👩‍👩‍👧‍👦 long " * 100, url="https://ex.com/" + "p" * 50)
+    art = article(
+        (None, paragraphs("x")), title="👩‍👩‍👧‍👦 long " * 100, url="https://ex.com/" + "p" * 50
+    )
     intent = share_links(art)["article"]["bluesky_intent"]
     text = parse_qs(urlsplit(intent).query)["text"][0]
     assert grapheme_count(text) <= 300

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,10 +17,29 @@ HUGE = Limits(platform="bluesky", max_graphemes=10**7, max_bytes=10**8, max_imag
 CUT_WORD = "a single word longer than a whole post was cut between characters"
 
 EMOJI = ["👩‍👩‍👧‍👦", "🏳️‍🌈", "🇺🇸", "🇯🇵", "👍🏽", "❤️", "🧑🏿‍💻"]
-NASTY = [" \u0301x", "\u0600 a", "a\u200d b", "\t\u0308", "\u2028", "\x1c", "\r\n", "\ufeff", "\u0301"]
+NASTY = [
+    " \u0301x",
+    "\u0600 a",
+    "a\u200d b",
+    "\t\u0308",
+    "\u2028",
+    "\x1c",
+    "\r\n",
+    "\ufeff",
+    "\u0301",
+]
 COMBINING = ["e\u0301", "a\u0308\u0323", "ก\u0e34", "क्ष", "\u1100\u1161\u11a8"]
 SCRIPTS = st.sampled_from(
-    ["中文字符测试", "日本語のテキスト", "Привет", "مرحبا بالعالم", "שלום", "한국어", "hello", "naïve"]
+    [
+        "中文字符测试",
+        "日本語のテキスト",
+        "Привет",
+        "مرحبا بالعالم",
+        "שלום",
+        "한국어",
+        "hello",
+        "naïve",
+    ]
 )
 word = st.text(
     st.characters(blacklist_categories=["Cs"], blacklist_characters="\\`*_[]()<>#@!"),
@@ -27,7 +48,9 @@ word = st.text(
 ).filter(lambda w: w.strip() != "")
 tag = st.from_regex(r"[a-z][a-z0-9]{0,9}", fullmatch=True).map(lambda t: "#" + t)
 mention = st.from_regex(r"[a-z]{1,8}\.bsky\.social", fullmatch=True).map(lambda h: "@" + h)
-url = st.from_regex(r"[a-z0-9/._-]{0,120}", fullmatch=True).map(lambda p: "https://example.com/" + p)
+url = st.from_regex(r"[a-z0-9/._-]{0,120}", fullmatch=True).map(
+    lambda p: "https://example.com/" + p
+)
 long_word = st.text(st.sampled_from("abcdéf中😀"), min_size=50, max_size=400)
 token = st.one_of(
     word,
@@ -90,7 +113,7 @@ def check(blocks_: list[object], limits: Limits) -> None:
         spans = locate(full, texts)
         edges = boundaries(full)
         cut_word = CUT_WORD in thread.warnings
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(spans):
             assert end in edges and start in edges, "cut inside a grapheme cluster"
             if not cut_word:
                 assert start > end or cjk_cut(full, end), "cut inside a word"
@@ -100,7 +123,7 @@ def check(blocks_: list[object], limits: Limits) -> None:
 
 def cjk_cut(full: str, at: int) -> bool:
     """A cut without whitespace: after CJK punctuation or between two CJK characters."""
-    return full[at - 1] in "。！？，、；：" or is_cjk(full[at - 1]) and is_cjk(full[at])
+    return full[at - 1] in "。！？，、；：" or (is_cjk(full[at - 1]) and is_cjk(full[at]))
 
 
 def is_cjk(ch: str) -> bool:
@@ -120,9 +143,7 @@ def check_facets(text: str, facets: tuple[Facet, ...]) -> None:
             assert marked == facet.value or marked.endswith("…") or marked in facet.value
 
 
-SETTINGS = settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS

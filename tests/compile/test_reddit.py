@@ -41,7 +41,9 @@ def test_submission_then_comment_chain() -> None:
 
 def test_overflow_goes_to_further_comments_with_marker_room() -> None:
     para = "A sentence of some length goes here. " * 60
-    art = article((None, paragraphs(*[para.strip()] * 30)), ("Next", paragraphs(*[para.strip()] * 8)))
+    art = article(
+        (None, paragraphs(*[para.strip()] * 30)), ("Next", paragraphs(*[para.strip()] * 8))
+    )
     first, second = compile_article(art, "reddit")
     assert first.posts[0].kind == "submission"
     assert len(first.posts[0].text) <= 40_000 - MARKER_RESERVE
