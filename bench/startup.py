@@ -50,7 +50,8 @@ def main() -> None:
     print(f"sharebot --help: {h * 1e3:.1f} ms (median of {RUNS})")
     print(f"sharebot preview seed --json: {p * 1e3:.1f} ms (median of 5, information)")
     for command in ("--help", f"preview {SEED} --json"):
-        print(f"heavy modules after `sharebot {command.split()[0]}`: {heavy_imports(command) or 'none'}")
+        loaded = heavy_imports(command) or "none"
+        print(f"heavy modules after `sharebot {command.split()[0]}`: {loaded}")
     print(f"RESULT help_startup_ratio {h / b:.2f} target <= {TARGET:g}")
 
 

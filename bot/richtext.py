@@ -23,6 +23,7 @@ Rules (matching Bluesky's own facet detection where it has one):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
 import regex
 
@@ -73,6 +74,7 @@ _MENTION = regex.compile(
     r"[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(?![a-zA-Z0-9-]|\.[a-zA-Z0-9])"
 )
 _ALNUM = regex.compile(r"\w")
+_SCHEME = regex.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class _Builder:
     spans: list[Span] = field(default_factory=list)
     quiet: list[tuple[int, int]] = field(default_factory=list)
     images: list[ImageRef] = field(default_factory=list)
+    base: str | None = None
 
     def add(self, text: str) -> None:
         self.parts.append(text)
@@ -166,10 +169,45 @@ class _Builder:
             self.spans.append(Span(start, self.size, kind, value))
 
 
-def render_inline(markdown: str, *, collapse: bool = True) -> Rich:
-    """Inline Markdown -> plain text with link/tag/mention spans and inline images."""
+def absolute(dest: str, base: str | None) -> str | None:
+    """``dest`` resolved against ``base``; None when it stays relative (unusable in a post)."""
+    if base and not _SCHEME.match(dest):
+        dest = urljoin(base, dest)
+    return dest if _SCHEME.match(dest) else None
+
+
+def rewrite_links(markdown: str, base: str | None) -> str:
+    """Markdown with link targets made absolute; links that cannot be keep their text."""
+    out: list[str] = []
+    pos = 0
+    for match in _INLINE.finditer(markdown):
+        if match.lastgroup != "link" or match.start() < pos:
+            continue
+        dest = match.group("dest")
+        target = absolute(dest[1:-1] if dest.startswith("<") else dest, base)
+        out.append(markdown[pos : match.start()])
+        text = match.group("text")
+        bang = "!" if match.group().startswith("!") else ""
+        out.append(
+            f"{bang}[{text}](<{target}>)"
+            if target and " " in target
+            else f"{bang}[{text}]({target})"
+            if target
+            else text
+        )
+        pos = match.end()
+    out.append(markdown[pos:])
+    return "".join(out)
+
+
+def render_inline(markdown: str, *, collapse: bool = True, base: str | None = None) -> Rich:
+    """Inline Markdown -> plain text with link/tag/mention spans and inline images.
+
+    Link targets are resolved against ``base``; a link that stays relative shows
+    its text without a facet.
+    """
     source = WS_RUN.sub(" ", markdown) if collapse else markdown
-    out = _Builder()
+    out = _Builder(base=base)
     _scan(source, out, linked=False)
     text = "".join(out.parts)
     spans = out.spans + _detect(text, out.quiet)
@@ -221,16 +259,17 @@ def _link(match: regex.Match[str], out: _Builder, linked: bool) -> None:
     dest = match.group("dest")
     if dest.startswith("<"):
         dest = dest[1:-1]
-    inner = _Builder()
+    inner = _Builder(base=out.base)
     _scan(match.group("text"), inner, linked=True)
     label = "".join(inner.parts)
     if match.group().startswith("!"):
         out.images.append(ImageRef(src=dest, alt=label.strip()))
         return
-    if linked or not dest or not label.strip():
+    target = absolute(dest, out.base)
+    if linked or target is None or not label.strip():
         out.add_quiet(label or dest)
         return
-    out.add_quiet(label, "link", dest)
+    out.add_quiet(label, "link", target)
 
 
 def _url(source: str, match: regex.Match[str], out: _Builder, linked: bool) -> int:

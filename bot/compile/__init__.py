@@ -49,7 +49,9 @@ def render_text(
     groups = _groups(article, thread_mode)
     sections = groups[index][1]
     layout: Layout = (
-        bluesky.render(article, sections) if platform == "bluesky" else reddit.render(sections)
+        bluesky.render(article, sections)
+        if platform == "bluesky"
+        else reddit.render(sections, article.url)
     )
     return layout.text
 

@@ -22,7 +22,7 @@ from bot.article import Article, Code, Image, ListBlock, Paragraph, Quote, Secti
 from bot.compile.layout import Layout, join, prefixed
 from bot.compile.split import Budget, cut
 from bot.compile.urls import tracked_url
-from bot.richtext import Rich, Span, render_inline, trim
+from bot.richtext import Rich, Span, absolute, render_inline, trim
 from bot.threads import Embed, Facet, ImageRef, ImagesEmbed, Limits, LinkCard, PostDraft
 
 PATH_SEP = " › "
@@ -33,20 +33,21 @@ MANY_POSTS = 25
 def header(article: Article, section: Section) -> Rich:
     """The first line of a section's thread."""
     if section.heading is None:
-        return render_inline(article.title)
-    return join([render_inline(h) for h in (*section.path, section.heading)], PATH_SEP)
+        return render_inline(article.title, base=article.url)
+    heads = (*section.path, section.heading)
+    return join([render_inline(h, base=article.url) for h in heads], PATH_SEP)
 
 
-def block_rich(block: Paragraph | ListBlock | Quote | Code) -> Rich:
-    """One block as plain rich text."""
+def block_rich(block: Paragraph | ListBlock | Quote | Code, base: str | None = None) -> Rich:
+    """One block as plain rich text (links resolved against ``base``)."""
     if isinstance(block, Paragraph):
-        return render_inline(block.text)
+        return render_inline(block.text, base=base)
     if isinstance(block, Quote):
-        inner = render_inline(block.text)
+        inner = render_inline(block.text, base=base)
         return prefixed("“", inner, "”") if inner.text else inner
     if isinstance(block, Code):
         return trim(Rich(block.text.replace("\r\n", "\n")))
-    items = [render_inline(item) for item in block.items]
+    items = [render_inline(item, base=base) for item in block.items]
     marks = [f"{block.start + i}. " if block.ordered else "• " for i in range(len(items))]
     return join([prefixed(m, r) for m, r in zip(marks, items, strict=True)], "\n")
 
@@ -58,9 +59,9 @@ def render(article: Article, sections: list[Section], layout: Layout | None = No
         layout.add(header(article, section), sticky=True, fresh=index > 0)
         for block in section.blocks:
             if isinstance(block, Image):
-                layout.add_image(ImageRef(block.src, block.alt))
+                layout.add_image(ImageRef(absolute(block.src, article.url) or block.src, block.alt))
                 continue
-            rich = block_rich(block)
+            rich = block_rich(block, article.url)
             layout.add(rich, sticky=rich.text.endswith(":"))
     return layout
 

@@ -20,7 +20,7 @@ from bot.compile.layout import Layout
 from bot.compile.split import Budget, Piece, cut
 from bot.compile.urls import tracked_url
 from bot.errors import ContentError
-from bot.richtext import WS_ATOM, WS_RUN, Rich
+from bot.richtext import WS_ATOM, WS_RUN, Rich, absolute, rewrite_links
 from bot.threads import Limits, PostDraft
 
 MARKER_RESERVE = 64
@@ -49,34 +49,33 @@ def _escape_start(match: regex.Match[str]) -> str:
     return mark + "\\" if mark[0].isdigit() else "\\" + mark
 
 
-def _inline(text: str) -> str:
-    text = WS_RUN.sub(" ", text).strip()
+def _inline(text: str, base: str | None) -> str:
+    text = rewrite_links(WS_RUN.sub(" ", text).strip(), base)
     return str(_BLOCK_START.sub(_escape_start, text))
 
 
-def block_markdown(block: Paragraph | ListBlock | Quote | Code | Image) -> str:
-    """One block in Reddit Markdown (code indented four spaces: old and new Reddit)."""
+def block_markdown(block: Paragraph | ListBlock | Quote | Code | Image, base: str | None) -> str:
+    """One block in Reddit Markdown (code indented four spaces: old and new Reddit);
+    links resolved against ``base``, those left relative shown as text."""
     if isinstance(block, Paragraph):
-        return _inline(block.text)
+        return _inline(block.text, base)
     if isinstance(block, Quote):
-        return "\n".join("> " + line for line in _inline(block.text).split("\n"))
+        return "\n".join("> " + line for line in _inline(block.text, base).split("\n"))
     if isinstance(block, Code):
         lines = block.text.replace("\r\n", "\n").strip("\n").split("\n")
         return "\n".join("    " + line if line.strip() else "" for line in lines)
     if isinstance(block, Image):
         alt = block.alt.strip() or "image"
-        return (
-            f"[Image: {alt}]({block.src})"
-            if block.src.startswith(("http://", "https://"))
-            else f"*[Image: {alt}]*"
-        )
+        src = absolute(block.src, base)
+        return f"[Image: {alt}]({src})" if src else f"*[Image: {alt}]*"
     marks = [f"{block.start + i}. " if block.ordered else "- " for i in range(len(block.items))]
     return "\n".join(
-        m + WS_RUN.sub(" ", item).strip() for m, item in zip(marks, block.items, strict=True)
+        m + rewrite_links(WS_RUN.sub(" ", item).strip(), base)
+        for m, item in zip(marks, block.items, strict=True)
     )
 
 
-def render(sections: list[Section]) -> Layout:
+def render(sections: list[Section], base: str | None = None) -> Layout:
     """Lay out ``sections`` as Reddit Markdown; each section starts a new comment."""
     layout = Layout()
     for index, section in enumerate(sections):
@@ -86,7 +85,7 @@ def render(sections: list[Section]) -> Layout:
         elif index > 0:
             layout.pieces.append(Piece(layout.size, layout.size, fresh=True))
         for block in section.blocks:
-            text = block_markdown(block)
+            text = block_markdown(block, base)
             layout.add(Rich(text), sticky=text.endswith(":"))
     return layout
 
@@ -135,7 +134,7 @@ def thread_posts(
     utm: bool,
 ) -> tuple[PostDraft, ...]:
     """Posts of one Reddit thread; ``first`` makes it start with the submission."""
-    layout = render(sections)
+    layout = render(sections, article.url)
     if not first:
         return tuple(PostDraft(t, kind="comment") for t in _posts(layout, limits, None))
     head = submission(article, limits, link_post=link_post, utm=utm)

@@ -159,3 +159,16 @@ def test_limits_are_data() -> None:
     (thread,) = compile_article(art, "bluesky", limits=tiny)
     assert all(grapheme_count(p.text) <= 20 for p in thread.posts)
     assert len(thread.posts) > 2
+
+
+def test_relative_links_resolve_against_the_article_url_or_lose_their_facet() -> None:
+    para = paragraphs("See [the guide](/doc/pgo) and [top](#intro).")
+    (thread,) = compile_article(article((None, para), url="https://go.dev/blog/pgo"), "bluesky")
+    post = thread.posts[0]
+    assert [f[2] for f in facets_of(post.text, post)] == [
+        "https://go.dev/doc/pgo",
+        "https://go.dev/blog/pgo#intro",
+    ]
+    (bare,) = compile_article(article((None, para)), "bluesky")
+    assert bare.posts[0].facets == ()
+    assert bare.posts[0].text.endswith("See the guide and top.")

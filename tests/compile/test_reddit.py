@@ -77,3 +77,13 @@ def test_paragraphs_that_look_like_block_syntax_are_escaped() -> None:
     art = article((None, paragraphs("#1 rule", "> not a quote", "1. not a list")))
     text = compile_article(art, "reddit")[0].posts[0].text
     assert text == "\\#1 rule\n\n\\> not a quote\n\n1\\. not a list"
+
+
+def test_relative_links_resolved_or_shown_as_text() -> None:
+    para = paragraphs("See [the guide](/doc/pgo) and [abs](https://x.org/a).")
+    with_url = compile_article(article((None, para), url="https://go.dev/blog/"), "reddit")
+    assert with_url[0].posts[0].text == (
+        "See [the guide](https://go.dev/doc/pgo) and [abs](https://x.org/a)."
+    )
+    without = compile_article(article((None, para)), "reddit")
+    assert without[0].posts[0].text == "See the guide and [abs](https://x.org/a)."
