@@ -168,3 +168,26 @@ def test_counters_stay_in_budget(blocks_: list[object]) -> None:
         assert post.text.endswith(f"{n}/{total}")
         assert grapheme_count(post.text) <= 40
         assert len(post.text.encode("utf-8")) <= 100
+
+
+REDDIT_SMALL = Limits(
+    platform="reddit", max_chars=64 + 120, max_title_chars=40, max_body_chars=64 + 300
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(blocks, blocks, paragraph())
+def test_reddit_pieces_fit_and_join_back(
+    first: list[object], second: list[object], title: str
+) -> None:
+    art = article((None, tuple(first)), ("Next", tuple(second)), title=title)  # type: ignore[arg-type]
+    threads = compile_article(art, "reddit", limits=REDDIT_SMALL)
+    assert threads == compile_article(art, "reddit", limits=REDDIT_SMALL)
+    head = threads[0].posts[0]
+    assert head.kind == "submission" and head.title is not None and len(head.title) <= 40
+    assert len(head.text) <= 300
+    for index, thread in enumerate(threads):
+        for post in thread.posts[1 if index == 0 else 0 :]:
+            assert post.kind == "comment" and len(post.text) <= 120
+        joined = "".join("".join(p.text for p in thread.posts).split())
+        assert joined == "".join(render_text(art, "reddit", index).split())
