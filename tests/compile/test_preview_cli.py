@@ -127,13 +127,21 @@ def test_five_thousand_character_word_gives_a_sensible_result(
     assert any("single word" in w for w in thread["warnings"])
 
 
+ARTICLE = (
+    b"<html lang='en'><head><title>Served Article</title></head><body><article>"
+    b"<h1>Served Article</h1><p>An opening paragraph that is long enough to be kept as the "
+    b"article body by the reader, with a #tag in it.</p><h2>Part Two</h2><p>More text in "
+    b"the second part, also long enough to count as real content.</p></article></body></html>"
+)
+
+
 class _Pages(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        status = 200 if self.path.startswith("/ok") else 404
+        status = 200 if self.path.startswith(("/ok", "/article")) else 404
         self.send_response(status)
-        self.send_header("content-type", "text/html")
+        self.send_header("content-type", "text/html; charset=utf-8")
         self.end_headers()
-        self.wfile.write(b"<html><title>ok</title></html>")
+        self.wfile.write(ARTICLE if self.path == "/article" else b"<html><title>ok</title></html>")
 
     def log_message(self, *args: object) -> None:
         return
@@ -167,3 +175,14 @@ def test_check_links_warns_on_unreachable_card(
     assert warning.startswith(f"unreachable link-card URL {server}/gone") and "HTTP 404" in warning
     (refused,) = _card_warnings(good, capsys)
     assert "private address" in refused
+
+
+def test_preview_of_a_url(server: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["preview", f"{server}/article", "--json", "--allow-private"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["title"] == "Served Article"
+    posts = [p for t in data["threads"]["bluesky"] for p in t["posts"]]
+    assert any(f["features"][0].get("tag") == "tag" for p in posts for f in p["facets"])
+    code, _, err = run(["preview", f"{server}/ok", "--allow-private"], capsys)
+    assert code in (1, 2) and "/ok" in err and "Traceback" not in err
