@@ -62,7 +62,7 @@ def render(article: Article, sections: list[Section], layout: Layout | None = No
                 layout.add_image(ImageRef(absolute(block.src, article.url) or block.src, block.alt))
                 continue
             rich = block_rich(block, article.url)
-            layout.add(rich, sticky=rich.text.endswith(":"))
+            layout.add(rich, sticky=rich.text.endswith(":"), rigid=isinstance(block, Code))
     return layout
 
 

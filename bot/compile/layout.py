@@ -25,7 +25,9 @@ class Layout:
     def text(self) -> str:
         return "".join(self.parts)
 
-    def add(self, rich: Rich, *, sticky: bool = False, fresh: bool = False) -> None:
+    def add(
+        self, rich: Rich, *, sticky: bool = False, fresh: bool = False, rigid: bool = False
+    ) -> None:
         """Append a block (skipped when empty, except for its images)."""
         if rich.text:
             if self.parts:
@@ -34,7 +36,7 @@ class Layout:
             start = self.size
             self.parts.append(rich.text)
             self.size += len(rich.text)
-            self.pieces.append(Piece(start, self.size, sticky=sticky, fresh=fresh))
+            self.pieces.append(Piece(start, self.size, sticky=sticky, fresh=fresh, rigid=rigid))
             self.spans += [
                 Span(s.start + start, s.end + start, s.kind, s.value) for s in rich.spans
             ]

@@ -86,7 +86,7 @@ def render(sections: list[Section], base: str | None = None) -> Layout:
             layout.pieces.append(Piece(layout.size, layout.size, fresh=True))
         for block in section.blocks:
             text = block_markdown(block, base)
-            layout.add(Rich(text), sticky=text.endswith(":"))
+            layout.add(Rich(text), sticky=text.endswith(":"), rigid=isinstance(block, Code))
     return layout
 
 

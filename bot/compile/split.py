@@ -57,12 +57,14 @@ class Budget:
 @dataclass(frozen=True)
 class Piece:
     """A block of the text: ``[start, end)``; ``sticky`` keeps it with what follows;
-    ``fresh`` starts a new post."""
+    ``fresh`` starts a new post; ``rigid`` (code) moves to a new post rather than
+    being split after a sticky piece."""
 
     start: int
     end: int
     sticky: bool = False
     fresh: bool = False
+    rigid: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ class _Packer:
         self.size = (0, 0)
         self.sticky = False
 
-    def place(self, a: int, b: int, level: int, sticky: bool) -> None:
+    def place(self, a: int, b: int, level: int, sticky: bool, rigid: bool = False) -> None:
         own = self.cost(a, b)
         if self.cur is None:
             if self.fits(own, b - a):
@@ -123,7 +125,8 @@ class _Packer:
                 return
             if self.fits(own, b - a):
                 # After a sticky piece, split what follows at a word or better; else move on.
-                pieces, finer = self.split(a, b, level, chars=False) if self.sticky else ([], 0)
+                keep = self.sticky and not rigid
+                pieces, finer = self.split(a, b, level, chars=False) if keep else ([], 0)
                 if not pieces:
                     self.flush()
                     self.cur, self.size, self.sticky = (a, b), own, sticky
@@ -159,7 +162,7 @@ class _Packer:
                 self.cur, self.size, self.sticky = (a, b), own, sticky
                 return
         for piece in group:
-            self.place(piece.start, piece.end, 0, piece.sticky)
+            self.place(piece.start, piece.end, 0, piece.sticky, piece.rigid)
 
     def split(
         self, a: int, b: int, level: int, *, chars: bool = True
