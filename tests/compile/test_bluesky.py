@@ -176,6 +176,6 @@ def test_relative_links_resolve_against_the_article_url_or_lose_their_facet() ->
 
 def test_code_after_a_lead_in_moves_whole_rather_than_split() -> None:
     code = "\n".join(f"line_{i} = {i}" for i in range(12))
-    blocks = (Paragraph("Some words here. " * 8 + "Like this:"), Code(code))
+    blocks = (Paragraph("Some words here. " * 12 + "Like this:"), Code(code))
     (thread,) = compile_article(article(("H", blocks)), "bluesky")
     assert [p.text for p in thread.posts][-1] == code
