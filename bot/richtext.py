@@ -44,6 +44,8 @@ WS_ATOM = rf"(?:[{_CTRL_WS}]|(?<!\p{{GCB=Prepend}})[{WS_CHARS}](?![{_EXTENDERS}]
 WS_RUN = regex.compile(rf"{WS_ATOM}+")
 _LEAD_WS = regex.compile(rf"{WS_ATOM}+")
 _TRAIL_WS = regex.compile(rf"{WS_ATOM}+\Z")
+# Whitespace other than single spaces: only then is collapsing needed.
+_ODD_WS = regex.compile("[" + WS_CHARS.replace(" ", "") + "]|  ")
 _GRAPHEME = regex.compile(r"\X")
 # Characters that can join a cluster with a neighbour; text without them has
 # exactly one grapheme per code point.
@@ -169,6 +171,11 @@ class _Builder:
             self.spans.append(Span(start, self.size, kind, value))
 
 
+def collapse_ws(text: str) -> str:
+    """Runs of whitespace clusters as one space."""
+    return WS_RUN.sub(" ", text) if _ODD_WS.search(text) else text
+
+
 def absolute(dest: str, base: str | None) -> str | None:
     """``dest`` resolved against ``base``; None when it stays relative (unusable in a post)."""
     if base and not _SCHEME.match(dest):
@@ -206,7 +213,7 @@ def render_inline(markdown: str, *, collapse: bool = True, base: str | None = No
     Link targets are resolved against ``base``; a link that stays relative shows
     its text without a facet.
     """
-    source = WS_RUN.sub(" ", markdown) if collapse else markdown
+    source = collapse_ws(markdown) if collapse else markdown
     out = _Builder(base=base)
     _scan(source, out, linked=False)
     text = "".join(out.parts)

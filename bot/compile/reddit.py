@@ -20,7 +20,7 @@ from bot.compile.layout import Layout
 from bot.compile.split import Budget, Piece, cut
 from bot.compile.urls import tracked_url
 from bot.errors import ContentError
-from bot.richtext import WS_ATOM, WS_RUN, Rich, absolute, rewrite_links
+from bot.richtext import WS_ATOM, WS_RUN, Rich, absolute, collapse_ws, rewrite_links
 from bot.threads import Limits, PostDraft
 
 MARKER_RESERVE = 64
@@ -50,7 +50,7 @@ def _escape_start(match: regex.Match[str]) -> str:
 
 
 def _inline(text: str, base: str | None) -> str:
-    text = rewrite_links(WS_RUN.sub(" ", text).strip(), base)
+    text = rewrite_links(collapse_ws(text).strip(), base)
     return str(_BLOCK_START.sub(_escape_start, text))
 
 
@@ -70,7 +70,7 @@ def block_markdown(block: Paragraph | ListBlock | Quote | Code | Image, base: st
         return f"[Image: {alt}]({src})" if src else f"*[Image: {alt}]*"
     marks = [f"{block.start + i}. " if block.ordered else "- " for i in range(len(block.items))]
     return "\n".join(
-        m + rewrite_links(WS_RUN.sub(" ", item).strip(), base)
+        m + rewrite_links(collapse_ws(item).strip(), base)
         for m, item in zip(marks, block.items, strict=True)
     )
 
