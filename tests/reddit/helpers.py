@@ -1,0 +1,77 @@
+"""Drafts and a minimal publish loop (send; on AmbiguousError reconcile; resend only if absent)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.errors import AmbiguousError
+from bot.platforms.base import Outgoing, Ref
+from bot.platforms.reddit import RedditPlatform
+from bot.threads import PostDraft, ThreadDraft
+
+SECTIONS = (
+    ("Background", "Moscow and Beijing signed a *no limits* partnership in 2022."),
+    (
+        "Trade",
+        "Bilateral trade reached record highs, paid mostly in yuan and roubles.\n\n"
+        "- energy exports\n- machinery imports",
+    ),
+    ("Limits", "Beijing still avoids open military aid; see [the report](https://example.org/r)."),
+)
+
+
+def article_thread(title: str = "China and Russia: a partnership with limits") -> ThreadDraft:
+    """A hand-built Reddit thread: one self-post submission, then one comment per section."""
+    posts = [
+        PostDraft(text="An intro paragraph about the partnership.", kind="submission", title=title)
+    ]
+    posts += [PostDraft(text=f"## {head}\n\n{body}", kind="comment") for head, body in SECTIONS]
+    return ThreadDraft(platform="reddit", section=0, posts=tuple(posts))
+
+
+@dataclass
+class Publisher:
+    """Counts what the test sent, so the stand-in's counters can be compared with it."""
+
+    platform: RedditPlatform
+    sends: int = 0
+    ambiguous: int = 0
+
+    def send_once(self, post: Outgoing, *, attempts: int = 5) -> Ref:
+        for _ in range(attempts):
+            self.sends += 1
+            try:
+                return self.platform.send(post)
+            except AmbiguousError:
+                self.ambiguous += 1
+                found = self.platform.reconcile(post)
+                if found is not None:
+                    return found
+        raise AssertionError(f"post {post.key} still ambiguous after {attempts} attempts")
+
+    def publish(
+        self,
+        thread: ThreadDraft,
+        *,
+        prefix: str,
+        subreddit: str = "sharebot_test",
+        flair: str | None = None,
+    ) -> list[Ref]:
+        refs: list[Ref] = []
+        for i, draft in enumerate(thread.posts):
+            post = Outgoing(
+                post_id=i,
+                key=f"{prefix}-{i}",
+                account="main",
+                draft=draft,
+                subreddit=subreddit,
+                flair=flair,
+                parent=refs[-1] if refs else None,
+            )
+            refs.append(self.send_once(post))
+        return refs
+
+
+def with_title(thread: ThreadDraft, title: str) -> ThreadDraft:
+    first = replace(thread.posts[0], title=title)
+    return replace(thread, posts=(first, *thread.posts[1:]))
