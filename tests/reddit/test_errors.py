@@ -14,25 +14,44 @@ from tests.reddit.conftest import NOW, MemorySessions, make_account
 from tests.servers.reddit.standin import RedditStandin
 
 
-def submission(sr: str = "sharebot_test", *, title: str = "T", text: str = "body",
-               key: str = "k", flair: str | None = None) -> Outgoing:
+def submission(
+    sr: str = "sharebot_test",
+    *,
+    title: str = "T",
+    text: str = "body",
+    key: str = "k",
+    flair: str | None = None,
+) -> Outgoing:
     draft = PostDraft(text=text, kind="submission", title=title)
     return Outgoing(post_id=1, key=key, account="main", draft=draft, subreddit=sr, flair=flair)
 
 
 def reply_to(parent: Ref, text: str = "reply", key: str = "c") -> Outgoing:
-    return Outgoing(post_id=2, key=key, account="main", parent=parent,
-                    draft=PostDraft(text=text, kind="comment"))
+    return Outgoing(
+        post_id=2,
+        key=key,
+        account="main",
+        parent=parent,
+        draft=PostDraft(text=text, kind="comment"),
+    )
 
 
 @pytest.mark.parametrize(
     ("style", "n", "unit", "delta"),
-    [("break", 9, "minutes", timedelta(minutes=9)), ("again", 1, "minutes", timedelta(minutes=1)),
-     ("again", 40, "seconds", timedelta(seconds=40))],
+    [
+        ("break", 9, "minutes", timedelta(minutes=9)),
+        ("again", 1, "minutes", timedelta(minutes=1)),
+        ("again", 40, "seconds", timedelta(seconds=40)),
+    ],
 )
 def test_ratelimit_blocks_until_reddit_says(
-    standin: RedditStandin, platform: RedditPlatform, sessions: MemorySessions,
-    style: str, n: int, unit: str, delta: timedelta,
+    standin: RedditStandin,
+    platform: RedditPlatform,
+    sessions: MemorySessions,
+    style: str,
+    n: int,
+    unit: str,
+    delta: timedelta,
 ) -> None:
     parent = platform.send(submission())
     standin.set_fault("ratelimit", style=style, n=n, unit=unit)
@@ -46,8 +65,9 @@ def test_ratelimit_blocks_until_reddit_says(
     assert sessions.blocks[-1][1] == "main/r/sharebot_test"
 
 
-def test_429_retry_after(standin: RedditStandin, platform: RedditPlatform,
-                         sessions: MemorySessions) -> None:
+def test_429_retry_after(
+    standin: RedditStandin, platform: RedditPlatform, sessions: MemorySessions
+) -> None:
     standin.set_fault("too_many_requests", retry_after=7)
     with pytest.raises(RateLimitedError, match="429") as err:
         platform.send(submission())
@@ -78,11 +98,14 @@ def test_wrong_password_is_auth_error_and_blocks(standin: RedditStandin) -> None
 
 @pytest.mark.parametrize(
     ("sr", "expected"),
-    [("no_such_sub", "SUBREDDIT_NOEXIST: r/no_such_sub does not exist"),
-     ("restricted_sub", "SUBREDDIT_NOTALLOWED: you aren't allowed to post there. (sr)")],
+    [
+        ("no_such_sub", "SUBREDDIT_NOEXIST: r/no_such_sub does not exist"),
+        ("restricted_sub", "SUBREDDIT_NOTALLOWED: you aren't allowed to post there. (sr)"),
+    ],
 )
-def test_subreddit_refusals(standin: RedditStandin, platform: RedditPlatform,
-                            sr: str, expected: str) -> None:
+def test_subreddit_refusals(
+    standin: RedditStandin, platform: RedditPlatform, sr: str, expected: str
+) -> None:
     with pytest.raises(RejectedError) as err:
         platform.send(submission(sr))
     assert expected in str(err.value)
@@ -90,12 +113,19 @@ def test_subreddit_refusals(standin: RedditStandin, platform: RedditPlatform,
 
 @pytest.mark.parametrize(
     ("code", "message", "field"),
-    [("SUBREDDIT_NOEXIST", "that subreddit doesn't exist", "sr"),
-     ("NO_TEXT", "we need something here", "text"),
-     ("SUBMIT_VALIDATION_BODY_BLACKLISTED_STRING", "Your post body contains a banned word", "text")],
+    [
+        ("SUBREDDIT_NOEXIST", "that subreddit doesn't exist", "sr"),
+        ("NO_TEXT", "we need something here", "text"),
+        (
+            "SUBMIT_VALIDATION_BODY_BLACKLISTED_STRING",
+            "Your post body contains a banned word",
+            "text",
+        ),
+    ],
 )
-def test_reddit_errors_in_200_envelope(standin: RedditStandin, platform: RedditPlatform,
-                                       code: str, message: str, field: str) -> None:
+def test_reddit_errors_in_200_envelope(
+    standin: RedditStandin, platform: RedditPlatform, code: str, message: str, field: str
+) -> None:
     standin.set_fault("api_error", code=code, message=message, field=field)
     with pytest.raises(RejectedError) as err:
         platform.send(submission())
@@ -119,8 +149,9 @@ def test_selftext_and_title_too_long_refused_before_posting(
     assert standin.counters["POST /api/submit"] == 0
 
 
-def test_400_with_reason_after_rules_changed(standin: RedditStandin,
-                                             platform: RedditPlatform) -> None:
+def test_400_with_reason_after_rules_changed(
+    standin: RedditStandin, platform: RedditPlatform
+) -> None:
     platform.send(submission())  # caches the subreddit's rules
     standin.world.subreddit("sharebot_test").requirements["title_blacklisted_strings"] = ["spam"]
     with pytest.raises(RejectedError) as err:
@@ -132,8 +163,11 @@ def test_400_with_reason_after_rules_changed(standin: RedditStandin,
 def test_flair_required_and_missing_is_refused_before_posting(
     standin: RedditStandin, platform: RedditPlatform
 ) -> None:
-    with pytest.raises(RejectedError, match="r/flair_required would refuse this post: "
-                       "the subreddit requires post flair and none is configured"):
+    with pytest.raises(
+        RejectedError,
+        match="r/flair_required would refuse this post: "
+        "the subreddit requires post flair and none is configured",
+    ):
         platform.send(submission("flair_required"))
     assert standin.counters["POST /api/submit"] == 0
     ref = platform.send(submission("flair_required", flair="News"))
@@ -141,15 +175,19 @@ def test_flair_required_and_missing_is_refused_before_posting(
 
 
 def test_unknown_flair_text(standin: RedditStandin, platform: RedditPlatform) -> None:
-    with pytest.raises(RejectedError, match="r/sharebot_test has no link flair 'Opinion' "
-                       r"\(it has: 'News', 'Analysis'\)"):
+    with pytest.raises(
+        RejectedError,
+        match="r/sharebot_test has no link flair 'Opinion' "
+        r"\(it has: 'News', 'Analysis'\)",
+    ):
         platform.send(submission(flair="Opinion"))
     assert standin.counters["POST /api/submit"] == 0
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-def test_5xx_on_read_is_transient(standin: RedditStandin, platform: RedditPlatform,
-                                  status: int) -> None:
+def test_5xx_on_read_is_transient(
+    standin: RedditStandin, platform: RedditPlatform, status: int
+) -> None:
     standin.set_fault("server_error", status=status, scope="read")
     with pytest.raises(TransientError, match=f"HTTP {status} on GET"):
         platform.reconcile(submission())

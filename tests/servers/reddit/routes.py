@@ -82,6 +82,11 @@ def access_token(standin: RedditStandin, handler: Handler, form: dict[str, str])
             "scope": "*",
         }
         return Reply(200, body)
+    if grant == "client_credentials":
+        token = standin.issue_token("")
+        return Reply(
+            200, {"access_token": token, "token_type": "bearer", "expires_in": 3600, "scope": "*"}
+        )
     return Reply(200, {"error": "unsupported_grant_type"})
 
 

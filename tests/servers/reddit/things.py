@@ -243,7 +243,7 @@ def listing(children: list[dict[str, Any]], after: str | None = None) -> dict[st
         "data": {
             "after": after,
             "dist": len(children),
-            "modhash": None,
+            "modhash": "",
             "geo_filter": "",
             "children": children,
             "before": None,
