@@ -46,6 +46,7 @@ class Handler(BaseHTTPRequestHandler):
     """One request; the server's ``standin`` holds the state and the routes."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
     server_version = "snooserv"
     sys_version = ""
 

@@ -140,7 +140,9 @@ def start_standin(
     server.daemon_threads = True
     server.standin = standin  # type: ignore[attr-defined]
     standin.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="reddit-standin", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name="reddit-standin", daemon=True
+    )
     thread.start()
     try:
         yield standin
