@@ -118,6 +118,7 @@ class RedditPlatform:
         default_short = "https://redd.it" if account.reddit_url == WEB else account.reddit_url
         self.short_url = short_url or default_short
         self._reddit: Any = None
+        self._http: Any = None  # our requests.Session, handed to prawcore's requestor
         self._username = account.username
         self._cache: dict[str, tuple[datetime, Any]] = {}
 
@@ -130,7 +131,7 @@ class RedditPlatform:
     def send(self, post: Outgoing) -> Ref:
         """Submit (no parent) or reply to ``post.parent``; raises a PlatformError."""
         try:
-            if post.parent is None:
+            if _is_submission(post):
                 return self._submit(post)
             return self._reply(post)
         except PlatformError as err:
@@ -140,21 +141,23 @@ class RedditPlatform:
     def reconcile(self, post: Outgoing) -> Ref | None:
         """The post if an earlier attempt published it, else None."""
         tag = f"(#sb-{post.key})"
-        if post.parent is None:
+        if _is_submission(post):
             fields = self._fields(post, flair=(None, None))
             for data in self._recent("submitted"):
                 if _is_submission_of(data, fields, tag):
                     return Ref(uri=data["name"], cid="", url=web_url(data["permalink"]))
             return None
+        parent = post.parent.uri if post.parent else None
         for data in self._recent("comments"):
-            if tag in data.get("body", "") and data.get("parent_id") == post.parent.uri:
+            if tag in data.get("body", "") and data.get("parent_id") == parent:
                 return Ref(uri=data["name"], cid="", url=web_url(data["permalink"]))
         return None
 
     def close(self) -> None:
-        if self._reddit is not None:
-            self._reddit._core.close()
-            self._reddit = None
+        """Close the HTTP connections (the adapter reconnects if used again)."""
+        if self._http is not None:
+            self._http.close()
+        self._reddit = self._http = None
 
     # --- sending ------------------------------------------------------------------
     def _subreddit(self, post: Outgoing) -> str:
@@ -188,7 +191,8 @@ class RedditPlatform:
         return Ref(uri=name, cid="", url=web_url(path))
 
     def _reply(self, post: Outgoing) -> Ref:
-        assert post.parent is not None
+        if post.parent is None:
+            raise RejectedError("a comment needs the post it replies to", platform=PLATFORM)
         fields = build_comment(post.draft, parent_fullname=post.parent.uri, key=post.key)
         raw = self._call("POST", "api/comment/", data=fields, scope="account")
         things = _json_data(raw).get("things") or []
@@ -233,7 +237,9 @@ class RedditPlatform:
     def _client(self) -> Any:
         if self._reddit is None:
             import praw
+            import requests
 
+            self._http = requests.Session()
             self._reddit = praw.Reddit(**self._praw_settings())
             harden(self._reddit)
         return self._reddit
@@ -250,7 +256,7 @@ class RedditPlatform:
             "check_for_updates": False,
             "ratelimit_seconds": 0,
             "requestor_class": requestor_class(),
-            "requestor_kwargs": {"timeout": self.timeout},
+            "requestor_kwargs": {"timeout": self.timeout, "session": self._http},
         }
         if acct.refresh_token is not None:
             settings["refresh_token"] = acct.refresh_token.reveal()
@@ -324,6 +330,13 @@ class RedditPlatform:
             self.sessions.block_account(PLATFORM, who, err.until, str(err))
         elif isinstance(err, AuthError):
             self.sessions.block_account(PLATFORM, self.account.name, None, str(err))
+
+
+def _is_submission(post: Outgoing) -> bool:
+    """A submission when the draft says so, or when a generic post has no parent."""
+    if post.draft.kind == "submission":
+        return True
+    return post.draft.kind == "post" and post.parent is None
 
 
 def _json_data(raw: Any) -> dict[str, Any]:

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import praw
 
+from bot.config import Secret
+from bot.platforms.base import Outgoing
 from bot.platforms.reddit import RedditPlatform
+from bot.threads import PostDraft
+from tests.reddit.conftest import MemorySessions, make_account
 from tests.reddit.helpers import SECTIONS, Publisher, article_thread
-from tests.servers.reddit.standin import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, RedditStandin
+from tests.servers.reddit.standin import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PASSWORD,
+    REFRESH_TOKEN,
+    USERNAME,
+    RedditStandin,
+)
 
 
 def reader(standin: RedditStandin) -> praw.Reddit:
@@ -49,9 +60,6 @@ def test_article_becomes_submission_and_comment_chain(
 
 
 def test_link_post_with_flair_and_flags(standin: RedditStandin, platform: RedditPlatform) -> None:
-    from bot.platforms.base import Outgoing
-    from bot.threads import PostDraft
-
     draft = PostDraft(
         text="",
         kind="submission",
@@ -74,15 +82,11 @@ def test_link_post_with_flair_and_flags(standin: RedditStandin, platform: Reddit
     assert platform.reconcile(post) == ref
 
 
-def test_refresh_token_account(standin: RedditStandin, sessions: object) -> None:
-    from bot.config import Secret
-    from tests.reddit.conftest import make_account
-    from tests.servers.reddit.standin import REFRESH_TOKEN
-
+def test_refresh_token_account(standin: RedditStandin, sessions: MemorySessions) -> None:
     account = make_account(
         standin, username=None, password=None, refresh_token=Secret(REFRESH_TOKEN)
     )
-    adapter = RedditPlatform(account, sessions, timeout=5.0)  # type: ignore[arg-type]
+    adapter = RedditPlatform(account, sessions, timeout=5.0)
     refs = Publisher(adapter).publish(article_thread(), prefix="rt")
     assert standin.counters["POST /api/v1/access_token"] == 1
     assert (
@@ -98,3 +102,32 @@ def test_refresh_token_account(standin: RedditStandin, sessions: object) -> None
         == refs[3]
     )
     adapter.close()
+
+
+def test_continuing_thread_starts_with_a_comment(
+    standin: RedditStandin, platform: RedditPlatform
+) -> None:
+    """Reddit thread_mode section: a later section's first post replies to the last one."""
+    first = Publisher(platform).publish(article_thread(), prefix="s1")
+    draft = PostDraft(text="## Next section\n\nMore.", kind="comment")
+    ref = platform.send(
+        Outgoing(post_id=5, key="s2-0", account="main", draft=draft, parent=first[-1])
+    )
+    assert standin.world.things[ref.uri]["parent_id"] == first[-1].uri
+    assert standin.count("t3") == 1
+
+
+def test_comment_without_parent_is_refused(
+    standin: RedditStandin, platform: RedditPlatform
+) -> None:
+    import pytest
+
+    from bot.errors import RejectedError
+
+    with pytest.raises(RejectedError, match="needs the post it replies to"):
+        platform.send(
+            Outgoing(
+                post_id=1, key="orphan", account="main", draft=PostDraft(text="x", kind="comment")
+            )
+        )
+    assert sum(standin.counters.values()) == 0
