@@ -21,7 +21,7 @@ from bot.errors import AmbiguousError, AuthError, PlatformError, RateLimitedErro
 from bot.platforms.base import Outgoing, Ref, SessionCache
 from bot.platforms.reddit_errors import PLATFORM, ApiError, map_api_errors, map_exception
 from bot.platforms.reddit_rules import requirement_problems
-from bot.platforms.reddit_transport import harden, requestor_class
+from bot.platforms.reddit_transport import RateBudget, harden, requestor_class
 from bot.threads import REDDIT_LIMITS, PostDraft
 
 WEB = "https://www.reddit.com"
@@ -119,6 +119,7 @@ class RedditPlatform:
         self.short_url = short_url or default_short
         self._reddit: Any = None
         self._http: Any = None  # our requests.Session, handed to prawcore's requestor
+        self._budget = RateBudget()
         self._username = account.username
         self._cache: dict[str, tuple[datetime, Any]] = {}
 
@@ -256,7 +257,11 @@ class RedditPlatform:
             "check_for_updates": False,
             "ratelimit_seconds": 0,
             "requestor_class": requestor_class(),
-            "requestor_kwargs": {"timeout": self.timeout, "session": self._http},
+            "requestor_kwargs": {
+                "timeout": self.timeout,
+                "session": self._http,
+                "budget": self._budget,
+            },
         }
         if acct.refresh_token is not None:
             settings["refresh_token"] = acct.refresh_token.reveal()
@@ -282,6 +287,7 @@ class RedditPlatform:
     ) -> Any:
         """One request; Reddit's ``json.errors`` and every praw/prawcore error mapped."""
         write = method == "POST"
+        self._check_budget()
         try:
             raw = self._client().request(method=method, path=path, data=data, params=params)
         except PlatformError:
@@ -297,6 +303,14 @@ class RedditPlatform:
             items = [ApiError(*[*map(str, e), "", "", ""][:3]) for e in errors]
             raise map_api_errors(items, now=self.clock(), scope=scope)
         return raw
+
+    def _check_budget(self) -> None:
+        """Refuse to call while Reddit's request budget is spent (prawcore would sleep)."""
+        wait = self._budget.exhausted_for()
+        if wait is not None:
+            until = self.clock() + timedelta(seconds=wait)
+            message = f"request budget spent (x-ratelimit-remaining 0); resets in {wait:.0f}s"
+            raise RateLimitedError(message, platform=PLATFORM, until=until, scope="account")
 
     def _cached_get(self, path: str, sr: str) -> Any:
         """A subreddit's flair templates or rules, kept for RULES_TTL."""

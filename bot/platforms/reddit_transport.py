@@ -14,6 +14,8 @@ passes it on every call; the requestor applies its own ``timeout`` instead.
 from __future__ import annotations
 
 import functools
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from bot.platforms.reddit_errors import TransportFailure
@@ -35,6 +37,35 @@ def _refused(exc: BaseException) -> bool:
     return "NewConnectionError" in text or "Connection refused" in text
 
 
+@dataclass
+class RateBudget:
+    """Reddit's ``x-ratelimit-remaining``/``-reset`` as last seen.
+
+    When the budget is spent prawcore would sleep until the window resets (up to ten
+    minutes, inside a publish); the adapter asks ``exhausted_for`` first and blocks the
+    account in the store instead.
+    """
+
+    remaining: float | None = None
+    reset_at: float = 0.0  # time.monotonic() when the window resets
+
+    def observe(self, headers: Any) -> None:
+        if "x-ratelimit-remaining" not in headers:
+            return
+        try:
+            self.remaining = float(headers["x-ratelimit-remaining"])
+            self.reset_at = time.monotonic() + float(headers.get("x-ratelimit-reset", 0))
+        except ValueError:
+            return
+
+    def exhausted_for(self) -> float | None:
+        """Seconds until the window resets when no request is left, else None."""
+        if self.remaining is None or self.remaining >= 1:
+            return None
+        left = self.reset_at - time.monotonic()
+        return left if left > 0 else None
+
+
 @functools.cache
 def requestor_class() -> type[Any]:
     """The prawcore Requestor subclass (built on first use: praw is imported lazily)."""
@@ -43,6 +74,10 @@ def requestor_class() -> type[Any]:
 
     class WriteOnceRequestor(Requestor):
         """A requestor whose failures prawcore cannot retry (see module docstring)."""
+
+        def __init__(self, *args: Any, budget: RateBudget | None = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.budget = budget or RateBudget()
 
         def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
             method, url = [*args, kwargs.get("method"), kwargs.get("url")][:2]
@@ -55,6 +90,7 @@ def requestor_class() -> type[Any]:
                     f"{type(exc).__name__} on {method} {url}", write=write, sent=not _refused(exc)
                 )
                 raise RequestException(failure, args, kwargs) from None
+            self.budget.observe(response.headers)
             status = response.status_code
             if status >= 500 or status in _FAILED:
                 reason = f"HTTP {status} on {str(method).upper()} {url}"

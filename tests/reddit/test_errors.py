@@ -11,7 +11,7 @@ from bot.platforms.base import Outgoing, Ref
 from bot.platforms.reddit import RedditPlatform
 from bot.threads import PostDraft
 from tests.reddit.conftest import NOW, MemorySessions, make_account
-from tests.servers.reddit.standin import RedditStandin
+from tests.servers.reddit.standin import RedditStandin, start_standin
 
 
 def submission(
@@ -207,3 +207,20 @@ def test_unreachable_server_is_transient(standin: RedditStandin) -> None:
     adapter = RedditPlatform(account, MemorySessions(), timeout=2)
     with pytest.raises(TransientError, match="ConnectionError"):
         adapter.send(submission())
+
+
+def test_spent_request_budget_blocks_instead_of_sleeping(sessions: MemorySessions) -> None:
+    """x-ratelimit-remaining 0: prawcore would sleep up to the reset; we block the account.
+
+    (A reset of 100 s with 3 requests keeps prawcore's own pacing delay at zero.)
+    """
+    with start_standin(ratelimit_headers=True, ratelimit_budget=3, ratelimit_reset=100) as standin:
+        adapter = RedditPlatform(make_account(standin), sessions, clock=lambda: NOW)
+        parent = adapter.send(submission())  # rules + submit
+        adapter.send(reply_to(parent))
+        with pytest.raises(RateLimitedError, match="request budget spent") as err:
+            adapter.send(reply_to(parent, key="c2"))
+        assert NOW + timedelta(seconds=90) < err.value.until <= NOW + timedelta(seconds=100)
+        assert sessions.blocks[-1][:3] == ("reddit", "main", err.value.until)
+        assert standin.count("t1") == 1
+        adapter.close()

@@ -39,11 +39,19 @@ FLAIRS = (
 class RedditStandin:
     """State, faults and counters of one stand-in server (see module docstring)."""
 
-    def __init__(self, *, ratelimit_headers: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        ratelimit_headers: bool = False,
+        ratelimit_budget: int = 600,
+        ratelimit_reset: int = 300,
+    ) -> None:
         self.world = World(USERNAME)
         self.counters: Counter[str] = Counter()
         self.faults: dict[str, Fault] = {}
         self.ratelimit_headers = ratelimit_headers
+        self.ratelimit_budget = ratelimit_budget
+        self.ratelimit_reset = ratelimit_reset
         self.tokens: dict[str, str] = {}  # access token -> username
         self.apps = {CLIENT_ID: CLIENT_SECRET}
         self.passwords = {USERNAME: PASSWORD}
@@ -110,12 +118,12 @@ class RedditStandin:
         if method == "GET":
             post_faults(self, handler, method, route)
         if self.ratelimit_headers:
-            used = sum(self.counters.values())
+            used = sum(n for k, n in self.counters.items() if not k.endswith("access_token"))
             reply.headers.update(
                 {
-                    "x-ratelimit-remaining": f"{max(0, 600 - used)}.0",
+                    "x-ratelimit-remaining": f"{max(0, self.ratelimit_budget - used)}.0",
                     "x-ratelimit-used": str(used),
-                    "x-ratelimit-reset": "300",
+                    "x-ratelimit-reset": str(self.ratelimit_reset),
                 }
             )
         handler.answer(reply)
@@ -127,13 +135,23 @@ class RedditStandin:
 
 @contextmanager
 def start_standin(
-    *, ratelimit_headers: bool = False, **faults: dict[str, Any]
+    *,
+    ratelimit_headers: bool = False,
+    ratelimit_budget: int = 600,
+    ratelimit_reset: int = 300,
+    **faults: dict[str, Any],
 ) -> Iterator[RedditStandin]:
     """Serve a fresh stand-in on 127.0.0.1 (a free port) for the ``with`` block.
 
-    Keyword arguments other than ``ratelimit_headers`` arm faults: ``slow_reply={"every": 3}``.
+    ``ratelimit_headers`` adds Reddit's x-ratelimit-* headers (``ratelimit_budget``
+    requests, window resetting in ``ratelimit_reset`` s); other keyword arguments arm faults:
+    ``slow_reply={"every": 3}``.
     """
-    standin = RedditStandin(ratelimit_headers=ratelimit_headers)
+    standin = RedditStandin(
+        ratelimit_headers=ratelimit_headers,
+        ratelimit_budget=ratelimit_budget,
+        ratelimit_reset=ratelimit_reset,
+    )
     for name, params in faults.items():
         standin.set_fault(name, **params)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
