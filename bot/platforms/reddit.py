@@ -130,7 +130,9 @@ class RedditPlatform:
         return {}
 
     def send(self, post: Outgoing) -> Ref:
-        """Submit (no parent) or reply to ``post.parent``; raises a PlatformError."""
+        """Submit (a submission draft) or reply to ``post.parent`` (a comment); exactly one
+        HTTP write. Raises a PlatformError; RATELIMIT and bad credentials also block the
+        account through the SessionCache."""
         try:
             if _is_submission(post):
                 return self._submit(post)

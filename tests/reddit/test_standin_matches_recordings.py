@@ -272,3 +272,47 @@ def test_every_implemented_recorded_endpoint_is_covered() -> None:
     assert seen <= set(routes.IMPLEMENTED)
     assert seen - covered == set()
     assert len(covered) >= 10
+
+
+FAULT_FOR_STATUS = {
+    500: "server_error",
+    502: "server_error",
+    503: "server_error",
+    401: "unauthorized_once",
+    429: "too_many_requests",
+}
+
+
+def recorded_failures() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (f"{c.stem}#{n}", i)
+        for c in CASSETTES
+        for n, i in enumerate(load(c))
+        if i["response"]["status"]["code"] in FAULT_FOR_STATUS
+    ]
+
+
+@pytest.mark.parametrize(
+    ("label", "interaction"), recorded_failures(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_faults_answer_like_recorded_failures(label: str, interaction: dict[str, Any]) -> None:
+    """The stand-in's failure answers (armed on any endpoint) look like the recorded ones."""
+    status = interaction["response"]["status"]["code"]
+    headers = {k.lower(): v[0] for k, v in interaction["response"]["headers"].items()}
+    with start_standin() as standin:
+        params: dict[str, Any] = {"status": status} if status >= 500 else {}
+        if status == 429:
+            params["retry_after"] = int(headers["retry-after"])
+        standin.set_fault(FAULT_FOR_STATUS[status], **params)
+        token = standin.issue_token(USERNAME)
+        response = requests.get(
+            f"{standin.url}/api/v1/me", headers={"Authorization": f"bearer {token}"}, timeout=5
+        )
+    assert response.status_code == status, label
+    for header in ("www-authenticate", "retry-after"):
+        assert response.headers.get(header) == headers.get(header), label
+    recorded = body_json(interaction)
+    if recorded is None:
+        assert (response.content == b"") == (interaction["response"]["body"]["string"] == "")
+    else:
+        assert shape_diff(recorded, response.json()) == [], label

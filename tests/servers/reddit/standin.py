@@ -168,3 +168,22 @@ def start_standin(
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def main() -> None:
+    """Serve until interrupted: ``python -m tests.servers.reddit.standin``.
+
+    Prints one readiness line, ``REDDIT_STANDIN_URL http://127.0.0.1:PORT``, with the
+    credentials to use (they are fixed test values, not secrets).
+    """
+    with start_standin() as standin:
+        print(f"REDDIT_STANDIN_URL {standin.url}", flush=True)
+        print(f"client_id={CLIENT_ID} username={USERNAME} (test credentials)", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            return
+
+
+if __name__ == "__main__":
+    main()
