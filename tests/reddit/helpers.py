@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from bot.article import Block, Code, ListBlock, Paragraph, Quote, Section
 from bot.errors import AmbiguousError
 from bot.platforms.base import Outgoing, Ref
 from bot.platforms.reddit import RedditPlatform
+from bot.readers import read_source
 from bot.threads import PostDraft, ThreadDraft
 
 SECTIONS = (
@@ -75,3 +78,34 @@ class Publisher:
 def with_title(thread: ThreadDraft, title: str) -> ThreadDraft:
     first = replace(thread.posts[0], title=title)
     return replace(thread, posts=(first, *thread.posts[1:]))
+
+
+SEED = Path(__file__).resolve().parents[2] / "posts" / "china-russia-partnership.txt"
+
+
+def _block_markdown(block: Block) -> str:
+    if isinstance(block, Paragraph):
+        return block.text
+    if isinstance(block, ListBlock):
+        marks = [f"{block.start + i}." if block.ordered else "-" for i in range(len(block.items))]
+        return "\n".join(f"{m} {item}" for m, item in zip(marks, block.items, strict=True))
+    if isinstance(block, Quote):
+        return "> " + block.text
+    if isinstance(block, Code):
+        return f"```\n{block.text}\n```"
+    return f"![{block.alt}]({block.src})"
+
+
+def section_markdown(section: Section) -> str:
+    head = [f"## {section.heading}"] if section.heading else []
+    return "\n\n".join(head + [_block_markdown(b) for b in section.blocks])
+
+
+def seed_thread() -> ThreadDraft:
+    """The seed article as a Reddit thread (until bot.compile lands: one post per section,
+    the intro as the submission's self text)."""
+    article = read_source(str(SEED))
+    first, *rest = article.sections
+    posts = [PostDraft(text=section_markdown(first), kind="submission", title=article.title)]
+    posts += [PostDraft(text=section_markdown(s), kind="comment") for s in rest]
+    return ThreadDraft(platform="reddit", section=0, posts=tuple(posts))

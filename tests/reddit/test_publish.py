@@ -9,7 +9,7 @@ from bot.platforms.base import Outgoing
 from bot.platforms.reddit import RedditPlatform
 from bot.threads import PostDraft
 from tests.reddit.conftest import MemorySessions, make_account
-from tests.reddit.helpers import SECTIONS, Publisher, article_thread
+from tests.reddit.helpers import SECTIONS, Publisher, article_thread, seed_thread
 from tests.servers.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -57,6 +57,23 @@ def test_article_becomes_submission_and_comment_chain(
     ):
         assert comment.body == f"## {head}\n\n{body}\n\n[](#sb-{key})"
     assert refs[1].url == "https://www.reddit.com" + chain[0].permalink
+
+
+def test_seed_article_round_trip(standin: RedditStandin, platform: RedditPlatform) -> None:
+    """posts/china-russia-partnership.txt: submission + 15 section comments, read back."""
+    thread = seed_thread()
+    refs = Publisher(platform).publish(thread, prefix="seed")
+    assert len(refs) == len(thread.posts) == 16
+    reddit = reader(standin)
+    submission = reddit.submission(refs[0].uri[3:])
+    assert submission.title == "China-Russia Relationship: Mutual Strategic Partnership"
+    assert submission.selftext.removesuffix("\n\n[](#sb-seed-0)") == thread.posts[0].text
+    chain = submission.comments.list()
+    assert [c.parent_id for c in chain] == [r.uri for r in refs[:-1]]
+    bodies = [c.body.rsplit("\n\n[](#sb-", 1)[0] for c in chain]
+    assert bodies == [p.text for p in thread.posts[1:]]
+    assert "Joint Themes Repeated By Both Leaders" in bodies[8]
+    assert "What Yesterday’s Meetings Signaled" in bodies[-1]
 
 
 def test_link_post_with_flair_and_flags(standin: RedditStandin, platform: RedditPlatform) -> None:
