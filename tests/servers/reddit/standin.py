@@ -106,7 +106,8 @@ class RedditStandin:
         self, handler: Handler, method: str, path: str, query: dict[str, str], form: dict[str, str]
     ) -> None:
         route, args = routes.match(method, path)
-        self.counters[f"{method} {route}"] += 1
+        with self._lock:
+            self.counters[f"{method} {route}"] += 1
         if route == "/api/v1/access_token":
             handler.answer(routes.access_token(self, handler, form), close=True)
             return
