@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.article import Block, Code, ListBlock, Paragraph, Quote, Section
-from bot.errors import AmbiguousError
+from bot.errors import AmbiguousError, TransientError
 from bot.platforms.base import Outgoing, Ref
 from bot.platforms.reddit import RedditPlatform
 from bot.readers import read_source
@@ -47,10 +47,19 @@ class Publisher:
                 return self.platform.send(post)
             except AmbiguousError:
                 self.ambiguous += 1
-                found = self.platform.reconcile(post)
+                found = self.reconcile(post)
                 if found is not None:
                     return found
         raise AssertionError(f"post {post.key} still ambiguous after {attempts} attempts")
+
+    def reconcile(self, post: Outgoing, *, attempts: int = 3) -> Ref | None:
+        """Reconcile; a failed read (TransientError) is tried again, as the publisher would."""
+        for _ in range(attempts - 1):
+            try:
+                return self.platform.reconcile(post)
+            except TransientError:
+                continue
+        return self.platform.reconcile(post)
 
     def publish(
         self,

@@ -38,7 +38,7 @@ def test_thirty_posts_give_thirty_things(faults: dict[str, dict[str, Any]]) -> N
     with start_standin(**faults) as standin:
         # A short client timeout so "slow_reply" answers after the client gave up.
         adapter = RedditPlatform(
-            make_account(standin), MemorySessions(), clock=lambda: NOW, timeout=0.4
+            make_account(standin), MemorySessions(), clock=lambda: NOW, timeout=0.5
         )
         publisher = Publisher(adapter)
         for n in range(10):  # 10 threads x (1 submission + 2 comments) = 30 posts
