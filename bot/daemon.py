@@ -200,7 +200,13 @@ class Daemon:
             return
         self._armed = due
         self.scheduler.add_job(
-            self._fire, "date", run_date=due, id="next-due", replace_existing=True
+            self._fire,
+            "date",
+            run_date=due,
+            id="next-due",
+            replace_existing=True,
+            max_instances=64,  # a wake-up is never skipped because the last one still runs
+            misfire_grace_time=None,  # nor because the scheduler woke late
         )
 
     def _fire(self) -> None:
