@@ -4,14 +4,14 @@ contract of /work/store-api.md, and a scripted platform."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.errors import StoreError
 from bot.platforms.base import Outgoing, Ref
-from bot.threads import PostDraft
+from bot.threads import PostDraft, ThreadDraft
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -76,6 +76,25 @@ class FakeStore:
             ids.append(pid)
         return ids
 
+    def add_threads(
+        self, account: str, threads: Sequence[ThreadDraft], *, due: datetime = T0, article: int = 1
+    ) -> list[list[int]]:
+        """Compiled threads in order; a ``continues`` thread replies to the previous one."""
+        out: list[list[int]] = []
+        for thread in threads:
+            thread_id = len({r.thread_id for r in self.rows.values()}) + 1
+            parent = out[-1][-1] if thread.continues and out else None
+            ids: list[int] = []
+            for draft in thread.posts:
+                pid = len(self.rows) + 1
+                self.rows[pid] = Row(
+                    pid, thread_id, article, thread.platform, account, draft, due, parent
+                )
+                ids.append(pid)
+                parent = pid
+            out.append(ids)
+        return out
+
     def _claimable(self, row: Row, now: datetime) -> bool:
         if row.parent is not None and self.rows[row.parent].state != "published":
             return False
@@ -126,7 +145,11 @@ class FakeStore:
         row.state, row.lease_owner, row.lease_until = "sending", owner, now + lease
         row.attempts += 1
         parent = self.rows[row.parent].ref if row.parent else None
-        out = Outgoing(row.id, row.key, row.account, row.draft, row.prepared or {}, parent, None)
+        top = row
+        while top.parent is not None and self.rows[top.parent].thread_id == row.thread_id:
+            top = self.rows[top.parent]
+        root = top.ref if top is not row else None
+        out = Outgoing(row.id, row.key, row.account, row.draft, row.prepared or {}, parent, root)
         return FakeClaim(
             row.id, row.thread_id, row.article_id, row.platform, row.account, out,
             attempts, reclaimed, row.due_at,
