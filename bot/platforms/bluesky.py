@@ -14,7 +14,7 @@ import inspect
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ log = logging.getLogger("bot.platforms.bluesky")
 COLLECTION = "app.bsky.feed.post"
 _B32 = "234567abcdefghijklmnopqrstuvwxyz"
 _TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
+REFRESH_MARGIN = timedelta(minutes=20)
 
 
 def tid(micros: int, clock_id: int) -> str:
@@ -117,6 +118,7 @@ class BlueskyPlatform:
         self._handle = account.handle
         self._auth_failed: str | None = None
         self._from_cache = False  # the session came from the cache and may have gone stale
+        self._expires: datetime | None = None
         self._dids: dict[str, str | None] = {}
 
     def prepare(self, draft: PostDraft, key: str, now: datetime) -> dict[str, Any]:
@@ -186,6 +188,7 @@ class BlueskyPlatform:
         if self._auth_failed is not None:
             raise AuthError(self._auth_failed, platform=PLATFORM)
         if self._client is not None:
+            self._refresh_if_due()
             return
         from atproto_client import Client
         from atproto_client.request import Request
@@ -199,7 +202,7 @@ class BlueskyPlatform:
                 self._login(session_string=saved)
                 self._from_cache = True
                 return
-            except (ValueError, KeyError):
+            except Exception:  # a local parse of our own stored string: any failure = unusable
                 log.warning("the saved bluesky session of %s is unreadable", self.account.name)
         self._password_login()
 
@@ -209,6 +212,10 @@ class BlueskyPlatform:
             kwargs["fetch_bsky_profile"] = False  # no AppView needed to log in
         login(**kwargs)
         self._remember(self._client.export_session_string())
+        if "session_string" in kwargs:
+            from atproto_client.client.session import Session
+
+            Session.decode(kwargs["session_string"]).access_jwt_payload  # noqa: B018 (parses)
 
     def _password_login(self) -> None:
         """createSession, once; a refusal blocks the account until an operator acts."""
@@ -234,6 +241,19 @@ class BlueskyPlatform:
 
         session = Session.decode(session_string)
         self._did, self._handle = session.did, session.handle
+        exp = session.access_jwt_payload.exp
+        self._expires = datetime.fromtimestamp(exp, UTC) if exp else None
+
+    def _refresh_if_due(self) -> None:
+        """Refresh the session (not a new login) when the access token is about to expire."""
+        if self._expires is None or self._expires - self.clock() > REFRESH_MARGIN:
+            return
+        log.info("refreshing the bluesky session of %s", self.account.name)
+        self._call(
+            lambda c: c._refresh_and_set_session(),  # the SDK's own refresh (refreshSession)
+            write=False,
+            what="refreshSession",
+        )
 
     # --- calls ---------------------------------------------------------------
 

@@ -53,7 +53,9 @@ class PdsAccount:
 
     def config(self, service: str, *, password: str | None = None) -> BlueskyAccount:
         return BlueskyAccount(
-            name=self.handle, handle=self.handle, password=Secret(password or self.password),
+            name=self.handle,
+            handle=self.handle,
+            password=Secret(password or self.password),
             service=service,
         )
 

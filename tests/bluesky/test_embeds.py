@@ -38,7 +38,7 @@ def blob_bytes(pds: Any, did: str, blob: dict[str, Any]) -> bytes:
 def test_link_card_thumb_from_open_graph(pds, account, make_platform, web):
     thumb = png_bytes((120, 63))
     web.routes["/thumb.png"] = ("image/png", thumb)
-    page = f'<html><head><meta property="og:image" content="/thumb.png"></head></html>'
+    page = '<html><head><meta property="og:image" content="/thumb.png"></head></html>'
     web.routes["/article"] = ("text/html; charset=utf-8", page.encode())
     card = LinkCard(uri=f"{web.url}/article#part", title="Title", description="Desc")
     ref = send(make_platform(account.config(pds.url)), PostDraft("card", embed=card), "c1")
@@ -47,7 +47,9 @@ def test_link_card_thumb_from_open_graph(pds, account, make_platform, web):
     assert embed["$type"] == "app.bsky.embed.external"
     external = embed["external"]
     assert (external["uri"], external["title"], external["description"]) == (
-        card.uri, "Title", "Desc",
+        card.uri,
+        "Title",
+        "Desc",
     )
     assert external["thumb"]["mimeType"] == "image/png"
     assert blob_bytes(pds, account.did, external["thumb"]) == thumb
@@ -90,7 +92,10 @@ def test_six_images_make_two_posts_under_the_size_limit(pds, account, make_platf
     platform = make_platform(account.config(pds.url))
     first = send(platform, PostDraft("four", embed=ImagesEmbed(tuple(refs[:4]))), "i1")
     second = send(
-        platform, PostDraft("two", embed=ImagesEmbed(tuple(refs[4:]))), "i2", root=first,
+        platform,
+        PostDraft("two", embed=ImagesEmbed(tuple(refs[4:]))),
+        "i2",
+        root=first,
         parent=first,
     )
 
@@ -114,7 +119,8 @@ def test_non_image_is_refused_clearly(pds, account, make_platform, tmp_path):
     with pytest.raises(RejectedError, match=r"notes\.txt.*not an image"):
         send(platform, draft, "n1")
     records = xrpc_get(
-        pds, "com.atproto.repo.listRecords",
+        pds,
+        "com.atproto.repo.listRecords",
         {"repo": account.did, "collection": "app.bsky.feed.post"},
     )
     assert records["records"] == []

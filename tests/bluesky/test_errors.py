@@ -56,13 +56,29 @@ def mapped(exc: BaseException, *, write: bool = True) -> PlatformError:
 @pytest.mark.parametrize(
     ("exc", "write", "expected"),
     [
-        (atproto_exceptions.RequestException(response(500, "InternalServerError")), True, AmbiguousError),
+        (
+            atproto_exceptions.RequestException(response(500, "InternalServerError")),
+            True,
+            AmbiguousError,
+        ),
         (atproto_exceptions.RequestException(response(500)), False, TransientError),
         (atproto_exceptions.RequestException(response(503)), True, AmbiguousError),
         (atproto_exceptions.NetworkError(response(502)), True, AmbiguousError),
-        (atproto_exceptions.NetworkError(response(413, "PayloadTooLarge", "too big")), True, RejectedError),
-        (atproto_exceptions.BadRequestError(response(400, "InvalidRecord", "bad")), True, RejectedError),
-        (atproto_exceptions.UnauthorizedError(response(401, "AuthenticationRequired")), True, AuthError),
+        (
+            atproto_exceptions.NetworkError(response(413, "PayloadTooLarge", "too big")),
+            True,
+            RejectedError,
+        ),
+        (
+            atproto_exceptions.BadRequestError(response(400, "InvalidRecord", "bad")),
+            True,
+            RejectedError,
+        ),
+        (
+            atproto_exceptions.UnauthorizedError(response(401, "AuthenticationRequired")),
+            True,
+            AuthError,
+        ),
         (atproto_exceptions.InvokeTimeoutError(), True, AmbiguousError),
         (atproto_exceptions.InvokeTimeoutError(), False, TransientError),
         (atproto_exceptions.LoginRequiredError(), True, AuthError),
@@ -101,7 +117,9 @@ def test_rejection_carries_the_pds_message():
 
 def test_rate_limit_until_from_reset_then_retry_after():
     reset = int((NOW + timedelta(minutes=7)).timestamp())
-    exc = atproto_exceptions.RateLimitExceededError(response(429, **{"ratelimit-reset": str(reset)}))
+    exc = atproto_exceptions.RateLimitExceededError(
+        response(429, **{"ratelimit-reset": str(reset)})
+    )
     error = mapped(exc)
     assert isinstance(error, RateLimitedError)
     assert error.until == NOW + timedelta(minutes=7)

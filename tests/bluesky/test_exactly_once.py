@@ -80,13 +80,20 @@ def test_crash_between_send_and_confirm(pds, account, make_platform):
     platform = make_platform(account.config(pds.url))
     post = claimed(platform, "sent by a publisher that then died", "crash")
     job = {
-        "service": pds.url, "handle": account.handle, "password": account.password,
-        "text": post.draft.text, "prepared": dict(post.prepared),
+        "service": pds.url,
+        "handle": account.handle,
+        "password": account.password,
+        "text": post.draft.text,
+        "prepared": dict(post.prepared),
     }
     env = {**os.environ, "SHAREBOT_TEST_HOLD_AFTER_SEND": "1"}
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.bluesky.child_send"], cwd=ROOT, env=env, text=True,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        [sys.executable, "-m", "tests.bluesky.child_send"],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
     )
     try:
         assert child.stdin is not None and child.stdout is not None

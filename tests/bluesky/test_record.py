@@ -17,8 +17,12 @@ TID = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 
 def test_minimal_record():
     record = build_record(
-        PostDraft("hello"), created_at="2026-11-28T09:30:15.654Z", root=None, parent=None,
-        facets=[], embed=None,
+        PostDraft("hello"),
+        created_at="2026-11-28T09:30:15.654Z",
+        root=None,
+        parent=None,
+        facets=[],
+        embed=None,
     )
     assert record == {
         "$type": "app.bsky.feed.post",

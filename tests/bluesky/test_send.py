@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.platforms.base import Outgoing, Ref
-from bot.threads import Facet, LinkCard, PostDraft
-from tests.bluesky.conftest import MemorySessions, get_record, list_records, png_bytes
+from bot.platforms.base import Outgoing
+from bot.threads import Facet, PostDraft
+from tests.bluesky.conftest import get_record, list_records, new_account
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -27,7 +27,7 @@ def outgoing(platform: Any, draft: PostDraft, key: str, **kwargs: Any) -> Outgoi
 
 
 def test_post_with_facets_mention_and_reply(pds, account, make_platform):
-    friend = __import__("tests.bluesky.conftest", fromlist=["new_account"]).new_account(pds)
+    friend = new_account(pds)
     platform = make_platform(account.config(pds.url))
     text = f"Größe zählt — see https://example.com/a/b #news @{friend.handle} @ghost.test"
     facets = (
@@ -50,7 +50,10 @@ def test_post_with_facets_mention_and_reply(pds, account, make_platform):
         for f in value["facets"]
     }
     assert spans == {
-        "https://example.com/a/b": {"$type": "app.bsky.richtext.facet#link", "uri": "https://example.com/a/b"},
+        "https://example.com/a/b": {
+            "$type": "app.bsky.richtext.facet#link",
+            "uri": "https://example.com/a/b",
+        },
         "#news": {"$type": "app.bsky.richtext.facet#tag", "tag": "news"},
         f"@{friend.handle}": {"$type": "app.bsky.richtext.facet#mention", "did": friend.did},
     }

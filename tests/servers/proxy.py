@@ -14,8 +14,10 @@ without forwarding.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import socket
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,6 +44,7 @@ class FaultProxy:
         self.paths: list[str] = []
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -78,6 +81,10 @@ class FaultProxy:
     ) -> None:
         self._server.shutdown()
         self._server.server_close()
+        with self._lock:
+            for conn in self._open:  # keep-alive connections too: the proxy is really gone
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
         self._thread.join(10)
 
 
@@ -87,6 +94,16 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: object) -> None:
             pass
+
+        def setup(self) -> None:
+            super().setup()
+            with proxy._lock:
+                proxy._open.add(self.connection)
+
+        def finish(self) -> None:
+            with proxy._lock:
+                proxy._open.discard(self.connection)
+            super().finish()
 
         def do_GET(self) -> None:
             self._handle()

@@ -57,9 +57,7 @@ class PdsServer:
                 },
             )
             headers = {"authorization": f"Bearer {created['accessJwt']}"}
-            app = _post(
-                http, "com.atproto.server.createAppPassword", {"name": "sharebot"}, headers
-            )
+            app = _post(http, "com.atproto.server.createAppPassword", {"name": "sharebot"}, headers)
         return created["did"], created["handle"], app["password"]
 
 
