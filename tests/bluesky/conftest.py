@@ -114,9 +114,10 @@ class PageServer:
                 pass
 
             def do_GET(self) -> None:
-                hits.append(self.path)
-                kind, body = routes.get(self.path, ("text/plain", b""))
-                self.send_response(200 if self.path in routes else 404)
+                path = self.path.split("?", 1)[0]
+                hits.append(path)
+                kind, body = routes.get(path, ("text/plain", b""))
+                self.send_response(200 if path in routes else 404)
                 self.send_header("content-type", kind)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
