@@ -58,12 +58,13 @@ def _shrink(image: Image.Image, *, max_bytes: int, source: str) -> PreparedImage
     alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
     fmt = "WEBP" if alpha else "JPEG"
     image = image.convert("RGBA" if alpha else "RGB")
-    while min(image.size) >= _MIN_SIDE:
+    while True:
         for quality in _QUALITIES:
             out = io.BytesIO()
             image.save(out, fmt, quality=quality)
             if out.tell() <= max_bytes:
                 return PreparedImage(out.getvalue(), _MIME[fmt], image.width, image.height)
-        size = (max(1, image.width * 3 // 4), max(1, image.height * 3 // 4))
+        if min(image.size) * 3 // 4 < _MIN_SIDE:
+            raise ContentError(source, f"cannot make the image smaller than {max_bytes} bytes")
+        size = (image.width * 3 // 4, image.height * 3 // 4)
         image = image.resize(size, Image.Resampling.LANCZOS)
-    raise ContentError(source, f"cannot make the image smaller than {max_bytes} bytes")

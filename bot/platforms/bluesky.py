@@ -304,7 +304,9 @@ class BlueskyPlatform:
                     what=f"resolveHandle {handle}",
                 )
                 self._dids[handle] = answer.did
-            except RejectedError:
+            except AuthError:
+                raise
+            except RejectedError:  # "Unable to resolve handle"
                 self._dids[handle] = None
         return self._dids[handle]
 
