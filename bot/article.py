@@ -9,9 +9,9 @@ for Bluesky and keep it as Markdown for Reddit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -82,3 +82,86 @@ class Article:
     sections: tuple[Section, ...]
     source: str = ""
     options: Options = field(default_factory=Options)
+
+
+_BLOCK_TYPES: dict[str, type[Paragraph | ListBlock | Quote | Code | Image]] = {
+    "paragraph": Paragraph,
+    "list": ListBlock,
+    "quote": Quote,
+    "code": Code,
+    "image": Image,
+}
+
+
+def block_to_dict(block: Block) -> dict[str, Any]:
+    """A block as JSON-ready data, with a ``type`` key (paragraph, list, quote, code, image)."""
+    kind = next(name for name, cls in _BLOCK_TYPES.items() if isinstance(block, cls))
+    data: dict[str, Any] = {"type": kind, **asdict(block)}
+    if isinstance(block, ListBlock):
+        data["items"] = list(block.items)
+    return data
+
+
+def to_dict(article: Article) -> dict[str, Any]:
+    """The article as JSON-ready data (golden files, ``preview --json``, the store)."""
+    options = {k: v for k, v in asdict(article.options).items() if v is not None}
+    if article.options.publish_at is not None:
+        options["publish_at"] = article.options.publish_at.isoformat()
+    if article.options.platforms is not None:
+        options["platforms"] = list(article.options.platforms)
+    return {
+        "title": article.title,
+        "url": article.url,
+        "lang": article.lang,
+        "tags": list(article.tags),
+        "summary": article.summary,
+        "image": article.image,
+        "options": options,
+        "sections": [
+            {
+                "heading": s.heading,
+                "level": s.level,
+                "path": list(s.path),
+                "anchor": s.anchor,
+                "blocks": [block_to_dict(b) for b in s.blocks],
+            }
+            for s in article.sections
+        ],
+    }
+
+
+def from_dict(data: dict[str, Any], *, source: str = "") -> Article:
+    """The inverse of ``to_dict``."""
+    raw_options = dict(data.get("options") or {})
+    if raw_options.get("publish_at"):
+        raw_options["publish_at"] = datetime.fromisoformat(raw_options["publish_at"])
+    if raw_options.get("platforms") is not None:
+        raw_options["platforms"] = tuple(raw_options["platforms"])
+    sections = tuple(
+        Section(
+            heading=s["heading"],
+            level=s["level"],
+            path=tuple(s["path"]),
+            anchor=s["anchor"],
+            blocks=tuple(_block_from_dict(b) for b in s["blocks"]),
+        )
+        for s in data["sections"]
+    )
+    return Article(
+        title=data["title"],
+        url=data.get("url"),
+        lang=data.get("lang"),
+        tags=tuple(data.get("tags") or ()),
+        summary=data.get("summary"),
+        image=data.get("image"),
+        sections=sections,
+        source=source,
+        options=Options(**raw_options),
+    )
+
+
+def _block_from_dict(data: dict[str, Any]) -> Block:
+    fields = {k: v for k, v in data.items() if k != "type"}
+    if data["type"] == "list":
+        fields["items"] = tuple(fields["items"])
+    return _BLOCK_TYPES[data["type"]](**fields)

@@ -99,7 +99,9 @@ def _get_once(
     """One request: a Fetched, or the next URL to follow."""
     try:
         with http.stream("GET", url) as response:
-            if response.is_redirect and "location" in response.headers:
+            if response.is_redirect:
+                if "location" not in response.headers:
+                    raise ContentError(url, f"HTTP {response.status_code} without a Location")
                 return urljoin(url, response.headers["location"])
             if response.status_code >= 400:
                 raise ContentError(url, f"HTTP {response.status_code}")

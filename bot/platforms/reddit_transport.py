@@ -1,0 +1,125 @@
+"""How the Reddit adapter talks through prawcore without ever re-sending a write.
+
+prawcore 4's ``Session._request_with_retries`` repeats a request after a 5xx status,
+a read timeout or a connection error -- a POST included, which double-posts -- and
+sleeps 0-4 s between tries. Our requestor (praw's documented ``requestor_class`` hook)
+turns all of those into a ``RequestException`` around a ``TransportFailure``, which
+prawcore does not retry. Only the 401 path stays with prawcore: it refreshes the token
+and repeats the request once (safe: Reddit refused it), with the backoff sleep removed.
+
+prawcore's timeout comes from ``PRAWCORE_TIMEOUT`` read at import, and the session
+passes it on every call; the requestor applies its own ``timeout`` instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bot.platforms.reddit_errors import TransportFailure
+
+TOKEN_PATH = "/api/v1/access_token"
+# prawcore.sessions.Session.RETRY_STATUSES, plus every other 5xx.
+_FAILED = frozenset({408, 520, 522})
+
+
+def _refused(exc: BaseException) -> bool:
+    """True when the connection was never made, so the request was never sent."""
+    import requests.exceptions
+
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if not isinstance(exc, requests.exceptions.ConnectionError):
+        return False
+    text = repr(exc)
+    return "NewConnectionError" in text or "Connection refused" in text
+
+
+@dataclass
+class RateBudget:
+    """Reddit's ``x-ratelimit-remaining``/``-reset`` as last seen.
+
+    When the budget is spent prawcore would sleep until the window resets (up to ten
+    minutes, inside a publish); the adapter asks ``exhausted_for`` first and blocks the
+    account in the store instead.
+    """
+
+    remaining: float | None = None
+    reset_at: float = 0.0  # time.monotonic() when the window resets
+
+    def observe(self, headers: Any) -> None:
+        if "x-ratelimit-remaining" not in headers:
+            return
+        try:
+            self.remaining = float(headers["x-ratelimit-remaining"])
+            self.reset_at = time.monotonic() + float(headers.get("x-ratelimit-reset", 0))
+        except ValueError:
+            return
+
+    def exhausted_for(self) -> float | None:
+        """Seconds until the window resets when no request is left, else None."""
+        if self.remaining is None or self.remaining >= 1:
+            return None
+        left = self.reset_at - time.monotonic()
+        return left if left > 0 else None
+
+
+@functools.cache
+def requestor_class() -> type[Any]:
+    """The prawcore Requestor subclass (built on first use: praw is imported lazily)."""
+    from prawcore.exceptions import RequestException
+    from prawcore.requestor import Requestor
+
+    class WriteOnceRequestor(Requestor):
+        """A requestor whose failures prawcore cannot retry (see module docstring)."""
+
+        def __init__(self, *args: Any, budget: RateBudget | None = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.budget = budget or RateBudget()
+
+        def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+            method, url = [*args, kwargs.get("method"), kwargs.get("url")][:2]
+            write = str(method).upper() == "POST" and not str(url).endswith(TOKEN_PATH)
+            try:
+                http: Any = self._http
+                response = http.request(*args, timeout=self.timeout, **kwargs)
+            except Exception as exc:
+                failure = TransportFailure(
+                    f"{type(exc).__name__} on {method} {url}", write=write, sent=not _refused(exc)
+                )
+                raise RequestException(failure, args, kwargs) from None
+            self.budget.observe(response.headers)
+            status = response.status_code
+            if status >= 500 or status in _FAILED:
+                reason = f"HTTP {status} on {str(method).upper()} {url}"
+                failure = TransportFailure(reason, write=write, sent=True, status=status)
+                raise RequestException(failure, args, kwargs)
+            return response
+
+    return WriteOnceRequestor
+
+
+@functools.cache
+def retry_strategy_class() -> type[Any]:
+    """prawcore's finite retry strategy without the sleep (used only for the 401 refresh)."""
+    from prawcore.sessions import FiniteRetryStrategy
+
+    class RefreshOnlyRetry(FiniteRetryStrategy):
+        def _sleep_seconds(self) -> float | None:
+            return None
+
+    return RefreshOnlyRetry
+
+
+def harden(reddit: Any) -> None:
+    """Give each of praw's prawcore sessions the sleepless retry strategy.
+
+    praw offers no hook for this; ``_retry_strategy_class`` is the attribute prawcore's
+    Session reads per request (prawcore 2.4 - 4.x).
+    """
+    for attr in ("_core", "_authorized_core", "_read_only_core"):
+        session = getattr(reddit, attr, None)
+        if session is not None and hasattr(session, "_retry_strategy_class"):
+            session._retry_strategy_class = retry_strategy_class()

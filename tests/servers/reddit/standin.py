@@ -1,0 +1,190 @@
+"""A stand-in for Reddit's OAuth API on 127.0.0.1, for real PRAW to talk to.
+
+    with start_standin(slow_reply={"every": 3}) as reddit:
+        praw.Reddit(..., oauth_url=reddit.url, reddit_url=reddit.url, short_url=reddit.url)
+        reddit.counters["POST /api/submit"], reddit.world.things, reddit.set_fault(...)
+
+Its answers follow the recorded real traffic in tests/data/reddit-recorded/ (a test
+checks keys and value types); limits are enforced as Reddit does; no rate-limit
+headers are sent unless ``ratelimit_headers=True`` (prawcore sleeps on them).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
+from typing import Any
+
+from tests.servers.reddit import routes
+from tests.servers.reddit.faults import DEFAULT_SCOPE, Fault
+from tests.servers.reddit.handler import NOT_FOUND, Handler, Reply, post_faults, pre_faults
+from tests.servers.reddit.things import World, flair_template
+
+CLIENT_ID = "standin-client-id"
+CLIENT_SECRET = "standin-client-secret"
+USERNAME = "sharebot_test"
+PASSWORD = "standin-password"
+REFRESH_TOKEN = "standin-refresh-token"
+
+FLAIRS = (
+    ("News", "0f1d3e1a-0000-4000-8000-000000000001"),
+    ("Analysis", "0f1d3e1a-0000-4000-8000-000000000002"),
+)
+
+
+class RedditStandin:
+    """State, faults and counters of one stand-in server (see module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        ratelimit_headers: bool = False,
+        ratelimit_budget: int = 600,
+        ratelimit_reset: int = 300,
+    ) -> None:
+        self.world = World(USERNAME)
+        self.counters: Counter[str] = Counter()
+        self.faults: dict[str, Fault] = {}
+        self.ratelimit_headers = ratelimit_headers
+        self.ratelimit_budget = ratelimit_budget
+        self.ratelimit_reset = ratelimit_reset
+        self.tokens: dict[str, str] = {}  # access token -> username
+        self.apps = {CLIENT_ID: CLIENT_SECRET}
+        self.passwords = {USERNAME: PASSWORD}
+        self.refresh_tokens = {REFRESH_TOKEN: USERNAME}
+        self._lock = threading.Lock()
+        self.url = ""
+        flairs = [flair_template(t, i) for t, i in FLAIRS]
+        self.world.add_subreddit("sharebot_test", flairs=flairs)
+        flair_sub = self.world.add_subreddit("flair_required", flairs=flairs)
+        flair_sub.requirements["is_flair_required"] = True
+        self.world.add_subreddit("restricted_sub", allowed=False)
+
+    # --- faults -------------------------------------------------------------------
+    def set_fault(self, name: str, **params: Any) -> None:
+        """Arm fault ``name`` (see tests.servers.reddit.faults) with its parameters."""
+        if name not in DEFAULT_SCOPE:
+            raise ValueError(f"unknown fault {name!r}; known: {sorted(DEFAULT_SCOPE)}")
+        self.faults[name] = Fault(name, params)
+
+    def clear_fault(self, name: str | None = None) -> None:
+        """Disarm one fault, or all of them."""
+        if name is None:
+            self.faults.clear()
+        else:
+            self.faults.pop(name, None)
+
+    # --- auth ---------------------------------------------------------------------
+    def issue_token(self, username: str) -> str:
+        token = secrets.token_urlsafe(16)
+        with self._lock:
+            self.tokens[token] = username
+        return token
+
+    def revoke_tokens(self) -> None:
+        with self._lock:
+            self.tokens.clear()
+
+    def user_of(self, handler: Handler) -> str:
+        token = handler.bearer()
+        with self._lock:
+            user = self.tokens.get(token or "")
+        if user is None:
+            raise Reply(
+                401,
+                {"message": "Unauthorized", "error": 401},
+                {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'},
+            )
+        return user
+
+    # --- dispatch -----------------------------------------------------------------
+    def dispatch(
+        self, handler: Handler, method: str, path: str, query: dict[str, str], form: dict[str, str]
+    ) -> None:
+        route, args = routes.match(method, path)
+        with self._lock:
+            self.counters[f"{method} {route}"] += 1
+        if route == "/api/v1/access_token":
+            handler.answer(routes.access_token(self, handler, form), close=True)
+            return
+        if route == "?":
+            raise NOT_FOUND
+        pre_faults(self, method, route)
+        self.user_of(handler)
+        reply = routes.ROUTES[(method, route)](self, handler, args, query, form)
+        if method == "GET":
+            post_faults(self, handler, method, route)
+        if self.ratelimit_headers:
+            used = sum(n for k, n in self.counters.items() if not k.endswith("access_token"))
+            reply.headers.update(
+                {
+                    "x-ratelimit-remaining": f"{max(0, self.ratelimit_budget - used)}.0",
+                    "x-ratelimit-used": str(used),
+                    "x-ratelimit-reset": str(self.ratelimit_reset),
+                }
+            )
+        handler.answer(reply)
+
+    def count(self, kind: str) -> int:
+        """Stored things of ``kind``: "t3" submissions, "t1" comments."""
+        return self.world.count(kind)
+
+
+@contextmanager
+def start_standin(
+    *,
+    ratelimit_headers: bool = False,
+    ratelimit_budget: int = 600,
+    ratelimit_reset: int = 300,
+    **faults: dict[str, Any],
+) -> Iterator[RedditStandin]:
+    """Serve a fresh stand-in on 127.0.0.1 (a free port) for the ``with`` block.
+
+    ``ratelimit_headers`` adds Reddit's x-ratelimit-* headers (``ratelimit_budget``
+    requests, window resetting in ``ratelimit_reset`` s); other keyword arguments arm faults:
+    ``slow_reply={"every": 3}``.
+    """
+    standin = RedditStandin(
+        ratelimit_headers=ratelimit_headers,
+        ratelimit_budget=ratelimit_budget,
+        ratelimit_reset=ratelimit_reset,
+    )
+    for name, params in faults.items():
+        standin.set_fault(name, **params)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.standin = standin  # type: ignore[attr-defined]
+    standin.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name="reddit-standin", daemon=True
+    )
+    thread.start()
+    try:
+        yield standin
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def main() -> None:
+    """Serve until interrupted: ``python -m tests.servers.reddit.standin``.
+
+    Prints one readiness line, ``REDDIT_STANDIN_URL http://127.0.0.1:PORT``, with the
+    credentials to use (they are fixed test values, not secrets).
+    """
+    with start_standin() as standin:
+        print(f"REDDIT_STANDIN_URL {standin.url}", flush=True)
+        print(f"client_id={CLIENT_ID} username={USERNAME} (test credentials)", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            return
+
+
+if __name__ == "__main__":
+    main()
