@@ -200,10 +200,12 @@ class BlueskyPlatform:
         if saved:
             try:
                 self._login(session_string=saved)
-                self._from_cache = True
-                return
             except Exception:  # a local parse of our own stored string: any failure = unusable
                 log.warning("the saved bluesky session of %s is unreadable", self.account.name)
+            else:
+                self._from_cache = True
+                self._refresh_if_due()
+                return
         self._password_login()
 
     def _login(self, **kwargs: Any) -> None:
@@ -211,11 +213,7 @@ class BlueskyPlatform:
         if "fetch_bsky_profile" in inspect.signature(login).parameters:
             kwargs["fetch_bsky_profile"] = False  # no AppView needed to log in
         login(**kwargs)
-        self._remember(self._client.export_session_string())
-        if "session_string" in kwargs:
-            from atproto_client.client.session import Session
-
-            Session.decode(kwargs["session_string"]).access_jwt_payload  # noqa: B018 (parses)
+        self._remember(self._client.export_session_string())  # parses the token: may raise
 
     def _password_login(self) -> None:
         """createSession, once; a refusal blocks the account until an operator acts."""

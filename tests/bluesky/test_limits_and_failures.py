@@ -208,3 +208,21 @@ def test_session_is_refreshed_before_expiry_not_recreated(pds, account, make_pla
     assert sessions.saves == 2
     assert sessions.sessions[("bluesky", account.handle)] != first
     assert len(list_records(pds, account.did)) == 3
+
+
+def test_restart_with_an_expiring_saved_session_refreshes_it(pds, account, make_platform):
+    sessions = MemorySessions()
+    first = make_platform(account.config(pds.url), sessions)
+    first.send(claimed(first, "one", "e1"))
+    handle, did, access, refresh, _endpoint = sessions.sessions[("bluesky", account.handle)].split(
+        ":::"
+    )
+    with FaultProxy(pds.url) as proxy:
+        sessions.sessions[("bluesky", account.handle)] = ":::".join(
+            [handle, did, access, refresh, f"{proxy.url}/xrpc"]
+        )
+        later = datetime.now(UTC) + timedelta(hours=24)
+        restarted = make_platform(account.config(proxy.url), sessions, clock=lambda: later)
+        assert restarted.reconcile(claimed(restarted, "never sent", "e2")) is None
+        assert (proxy.count("createSession"), proxy.count("refreshSession")) == (0, 1)
+    assert sessions.sessions[("bluesky", account.handle)].split(":::")[3] != refresh
