@@ -1,10 +1,10 @@
 """Bluesky adapter overhead: BlueskyPlatform.send vs a bare atproto createRecord loop.
 
 Both sides write the same posts (fixed rkey and createdAt) to one local PDS, each to its
-own account, in interleaved rounds so drift in the PDS affects both alike. The integrator
+own account, interleaved post by post so drift in the PDS affects both alike. The integrator
 extends the adapter side to the full publish path (store claim + confirm).
 
-    python bench/bluesky.py [--posts 200] [--rounds 8]
+    python bench/bluesky.py [--posts 200]
 """
 
 from __future__ import annotations
@@ -55,32 +55,29 @@ def posts(side: str, start: int, count: int, base: datetime) -> list[tuple[str, 
     return out
 
 
-def bare_round(client: Any, did: str, batch: list[tuple[str, str, str]]) -> float:
+def bare_send(client: Any, did: str, post: tuple[str, str, str]) -> float:
+    text, rkey, when = post
+    record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": when}
+    data = {"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey, "record": record}
     started = time.perf_counter()
-    for text, rkey, when in batch:
-        record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": when}
-        client.com.atproto.repo.create_record(
-            {"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey, "record": record}
-        )
+    client.com.atproto.repo.create_record(data)
     return time.perf_counter() - started
 
 
-def adapter_round(platform: BlueskyPlatform, batch: list[tuple[str, str, str]]) -> float:
+def adapter_send(platform: BlueskyPlatform, n: int, post: tuple[str, str, str]) -> float:
+    text, rkey, when = post
+    out = Outgoing(n, rkey, "bench", PostDraft(text), prepared={"rkey": rkey, "createdAt": when})
     started = time.perf_counter()
-    for n, (text, rkey, when) in enumerate(batch):
-        draft = PostDraft(text)
-        platform.send(Outgoing(n, rkey, "bench", draft, prepared={"rkey": rkey, "createdAt": when}))
+    platform.send(out)
     return time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=8)
     args = parser.parse_args()
     from atproto_client import Client
 
-    per_round = args.posts // args.rounds
     base = datetime.now(UTC)
     with start_pds() as pds:
         bare_did, bare_handle, bare_pw = pds.create_account("benchbare")
@@ -89,19 +86,23 @@ def main() -> None:
         client.login(bare_handle, bare_pw, fetch_bsky_profile=False)
         account = BlueskyAccount("bench", handle, Secret(password), pds.url)
         platform = BlueskyPlatform(account, Sessions())
-        bare_round(client, bare_did, posts("warm-bare", 0, 5, base))  # connections, imports
-        adapter_round(platform, posts("warm-adapter", 0, 5, base))
+        warm = zip(posts("warm-bare", 0, 10, base), posts("warm-adapter", 0, 10, base), strict=True)
+        for i, (bare_post, adapter_post) in enumerate(warm):  # connections, imports, caches
+            bare_send(client, bare_did, bare_post)
+            adapter_send(platform, i, adapter_post)
         bare_total = adapter_total = 0.0
-        for r in range(args.rounds):
-            start = r * per_round
-            if r % 2 == 0:  # alternate which side goes first
-                bare_total += bare_round(client, bare_did, posts("bare", start, per_round, base))
-                adapter_total += adapter_round(platform, posts("ad", start, per_round, base))
+        bare_posts = posts("bare", 0, args.posts, base)
+        adapter_posts = posts("adapter", 0, args.posts, base)
+        for i in range(args.posts):  # interleaved post by post; who goes first alternates
+            if i % 2 == 0:
+                bare_total += bare_send(client, bare_did, bare_posts[i])
+                adapter_total += adapter_send(platform, i, adapter_posts[i])
             else:
-                adapter_total += adapter_round(platform, posts("ad", start, per_round, base))
-                bare_total += bare_round(client, bare_did, posts("bare", start, per_round, base))
+                adapter_total += adapter_send(platform, i, adapter_posts[i])
+                bare_total += bare_send(client, bare_did, bare_posts[i])
         platform.close()
-    count = per_round * args.rounds
+        client.request.close()
+    count = args.posts
     ratio = adapter_total / bare_total
     print(f"bare atproto loop : {count / bare_total:8.1f} posts/s ({count} posts)")
     print(f"BlueskyPlatform   : {count / adapter_total:8.1f} posts/s ({count} posts)")
