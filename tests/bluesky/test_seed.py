@@ -21,13 +21,13 @@ def covered(text: str, facet: Facet) -> str:
     return text.encode()[facet.byte_start : facet.byte_end].decode()
 
 
-def assert_facet_covers_its_text(text: str, facet: Facet) -> None:
+def assert_facet_covers_its_text(text: str, facet: Facet, anchors: frozenset[str] = frozenset()):
     shown = covered(text, facet)
     if facet.kind == "tag":
         assert shown == f"#{facet.value}"
     elif facet.kind == "mention":
         assert shown == f"@{facet.value}"
-    else:  # a link shows its URL, maybe without the scheme and shortened with "…"
+    elif shown not in anchors:  # a bare link shows its URL, maybe without scheme, maybe cut "…"
         assert shown and shown.removesuffix("…") in facet.value, (shown, facet.value)
 
 
@@ -98,3 +98,45 @@ def _feature(facet: dict[str, Any]) -> tuple[str, str]:
     kind = feature["$type"].rsplit("#", 1)[1]
     key = {"link": "uri", "tag": "tag", "mention": "did"}[kind]
     return kind, feature[key]
+
+
+def test_compiled_markdown_with_links_tags_and_a_mention(pds, account, make_platform, web):
+    from bot.readers import read_text
+    from tests.bluesky.conftest import new_account
+
+    friend = new_account(pds)
+    web.routes["/post"] = ("text/html", b"<html><head></head></html>")
+    source = (
+        f"---\ntitle: Facets\nurl: {web.url}/post\nlang: en\n---\n\n# Links and tags\n\n"
+        f"Read [the report](https://example.com/reports/2026/a-very-long-path/index.html) "
+        f"and https://example.org/x, ask @{friend.handle} or #OpenSource folks. "
+        + "More words follow here to make a second post necessary. "
+        * 8
+    )
+    article = read_text(source, source="facets.md", fmt="markdown")
+    threads = compile_article(article, "bluesky")
+    drafts = [p for t in threads for p in t.posts]
+    kinds = {f.kind for d in drafts for f in d.facets}
+    assert kinds == {"link", "tag", "mention"}
+    platform = make_platform(account.config(pds.url))
+    refs = [r for i, t in enumerate(threads) for r in publish_thread(platform, t.posts, i)]
+    seen = set()
+    for draft, ref in zip(drafts, refs, strict=True):
+        value = get_record(pds, ref.uri)["value"]
+        assert value["text"] == draft.text
+        assert value.get("langs", []) == list(draft.langs)
+        for stored, facet in zip(value.get("facets", []), draft.facets, strict=True):
+            assert (stored["index"]["byteStart"], stored["index"]["byteEnd"]) == (
+                facet.byte_start,
+                facet.byte_end,
+            )
+            assert_facet_covers_its_text(draft.text, facet, frozenset({"the report"}))
+            kind, target = _feature(stored)
+            assert target == (friend.did if kind == "mention" else facet.value)
+            seen.add((covered(draft.text, facet), kind, target))
+    assert {
+        ("the report", "link", "https://example.com/reports/2026/a-very-long-path/index.html"),
+        ("#OpenSource", "tag", "OpenSource"),
+        (f"@{friend.handle}", "mention", friend.did),
+    } < seen
+    assert any(k == "link" and t == "https://example.org/x" for _, k, t in seen)
