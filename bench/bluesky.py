@@ -1,0 +1,113 @@
+"""Bluesky adapter overhead: BlueskyPlatform.send vs a bare atproto createRecord loop.
+
+Both sides write the same posts (fixed rkey and createdAt) to one local PDS, each to its
+own account, interleaved post by post so drift in the PDS affects both alike. The integrator
+extends the adapter side to the full publish path (store claim + confirm).
+
+    python bench/bluesky.py [--posts 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.config import BlueskyAccount, Secret
+from bot.platforms.base import Outgoing
+from bot.platforms.bluesky import BlueskyPlatform, make_rkey
+from bot.platforms.bluesky import created_at as iso
+from bot.threads import PostDraft
+from tests.servers.pds.server import start_pds
+
+TARGET = 1.15
+
+
+class Sessions:
+    """An in-memory SessionCache."""
+
+    def __init__(self) -> None:
+        self.saved: dict[tuple[str, str], str] = {}
+
+    def load_session(self, platform: str, account: str) -> str | None:
+        return self.saved.get((platform, account))
+
+    def save_session(self, platform: str, account: str, session: str) -> None:
+        self.saved[(platform, account)] = session
+
+    def block_account(self, platform: str, account: str, until: Any, reason: str) -> None:
+        raise SystemExit(f"account blocked during the benchmark: {reason}")
+
+
+def posts(side: str, start: int, count: int, base: datetime) -> list[tuple[str, str, str]]:
+    """(text, rkey, createdAt) for posts start..start+count of one side."""
+    out = []
+    for i in range(start, start + count):
+        now = base + timedelta(milliseconds=i)
+        out.append(
+            (f"{side} post {i}: the quick brown fox", make_rkey(f"{side}-{i}", now), iso(now))
+        )
+    return out
+
+
+def bare_send(client: Any, did: str, post: tuple[str, str, str]) -> float:
+    text, rkey, when = post
+    record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": when}
+    data = {"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey, "record": record}
+    started = time.perf_counter()
+    client.com.atproto.repo.create_record(data)
+    return time.perf_counter() - started
+
+
+def adapter_send(platform: BlueskyPlatform, n: int, post: tuple[str, str, str]) -> float:
+    text, rkey, when = post
+    out = Outgoing(n, rkey, "bench", PostDraft(text), prepared={"rkey": rkey, "createdAt": when})
+    started = time.perf_counter()
+    platform.send(out)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--posts", type=int, default=200)
+    args = parser.parse_args()
+    from atproto_client import Client
+
+    base = datetime.now(UTC)
+    with start_pds() as pds:
+        bare_did, bare_handle, bare_pw = pds.create_account("benchbare")
+        _, handle, password = pds.create_account("benchadapter")
+        client = Client(base_url=pds.url)
+        client.login(bare_handle, bare_pw, fetch_bsky_profile=False)
+        account = BlueskyAccount("bench", handle, Secret(password), pds.url)
+        platform = BlueskyPlatform(account, Sessions())
+        warm = zip(posts("warm-bare", 0, 10, base), posts("warm-adapter", 0, 10, base), strict=True)
+        for i, (bare_post, adapter_post) in enumerate(warm):  # connections, imports, caches
+            bare_send(client, bare_did, bare_post)
+            adapter_send(platform, i, adapter_post)
+        bare_total = adapter_total = 0.0
+        bare_posts = posts("bare", 0, args.posts, base)
+        adapter_posts = posts("adapter", 0, args.posts, base)
+        for i in range(args.posts):  # interleaved post by post; who goes first alternates
+            if i % 2 == 0:
+                bare_total += bare_send(client, bare_did, bare_posts[i])
+                adapter_total += adapter_send(platform, i, adapter_posts[i])
+            else:
+                adapter_total += adapter_send(platform, i, adapter_posts[i])
+                bare_total += bare_send(client, bare_did, bare_posts[i])
+        platform.close()
+        client.request.close()
+    count = args.posts
+    ratio = adapter_total / bare_total
+    print(f"bare atproto loop : {count / bare_total:8.1f} posts/s ({count} posts)")
+    print(f"BlueskyPlatform   : {count / adapter_total:8.1f} posts/s ({count} posts)")
+    print(f"RESULT bluesky_adapter_overhead_ratio {ratio:.3f} target <= {TARGET}")
+
+
+if __name__ == "__main__":
+    main()
