@@ -201,6 +201,19 @@ class FakeStore:
     def event(self, kind: str, message: str, *, post_id: int | None = None, now: datetime) -> None:
         self.events.append((kind, message))
 
+    def block_account(
+        self, platform: str, account: str, until: datetime | None, reason: str
+    ) -> None:
+        """SessionCache: claims skip the account until ``until`` (None: far future)."""
+        with self.lock:
+            self.blocked[(platform, account)] = until or datetime.max.replace(tzinfo=UTC)
+
+    def load_session(self, platform: str, account: str) -> str | None:
+        return None
+
+    def save_session(self, platform: str, account: str, session: str) -> None:
+        pass
+
     def next_due(self) -> datetime | None:
         with self.lock:
             times = []
