@@ -269,19 +269,19 @@ def test_crash_hook_kills_after_the_nth_send(monkeypatch):
     import random
     import signal
 
-    from bot import publish
+    from bot.publish import options as publish
 
     kills = []
     monkeypatch.setattr(publish.os, "kill", lambda pid, sig: kills.append(sig))
-    hook = publish._CrashHook("3", random.Random(0))
+    hook = publish.CrashHook("3", random.Random(0))
     for _ in range(2):
         hook.after_send()
     assert kills == []
     hook.after_send()
     assert kills == [signal.SIGKILL]
-    never = publish._CrashHook(None, random.Random(0))
+    never = publish.CrashHook(None, random.Random(0))
     for _ in range(50):
         never.after_send()
-    always = publish._CrashHook("p1.0", random.Random(0))
+    always = publish.CrashHook("p1.0", random.Random(0))
     always.after_send()
     assert kills == [signal.SIGKILL, signal.SIGKILL]
