@@ -61,20 +61,38 @@ class FakeStore:
         self.events: list[tuple[str, str]] = []
         self.renewals = 0
         self.beats: list[tuple[str, datetime]] = []
+        self.open: set[int] = set()  # ids not yet published or in review: what claims scan
 
     def add_thread(
-        self, platform: str, account: str, texts: list[str], *, due: datetime = T0, article: int = 1
+        self,
+        platform: str,
+        account: str,
+        texts: Sequence[str | PostDraft],
+        *,
+        due: datetime = T0,
+        article: int = 1,
+        parent: int | None = None,
     ) -> list[int]:
+        """One thread of posts (texts or drafts); ``parent``: the post its first one replies to."""
         ids: list[int] = []
         thread_id = len({r.thread_id for r in self.rows.values()}) + 1
         for text in texts:
             pid = len(self.rows) + 1
-            parent = ids[-1] if ids else None
-            self.rows[pid] = Row(
-                pid, thread_id, article, platform, account, PostDraft(text), due, parent
-            )
+            draft = text if isinstance(text, PostDraft) else PostDraft(text)
+            up = ids[-1] if ids else parent
+            self.rows[pid] = Row(pid, thread_id, article, platform, account, draft, due, up)
+            self.open.add(pid)
             ids.append(pid)
         return ids
+
+    def add_published(self, platform: str, account: str, ref: Ref) -> int:
+        """A post published outside the store (e.g. a benchmark's root)."""
+        pid = len(self.rows) + 1
+        thread_id = len({r.thread_id for r in self.rows.values()}) + 1
+        row = Row(pid, thread_id, 0, platform, account, PostDraft(""), T0, None, "published")
+        row.ref = ref
+        self.rows[pid] = row
+        return pid
 
     def add_threads(
         self, account: str, threads: Sequence[ThreadDraft], *, due: datetime = T0, article: int = 1
@@ -90,6 +108,7 @@ class FakeStore:
                 self.rows[pid] = Row(
                     pid, thread_id, article, thread.platform, account, draft, due, parent
                 )
+                self.open.add(pid)
                 ids.append(pid)
                 parent = pid
             out.append(ids)
@@ -120,7 +139,7 @@ class FakeStore:
         article_id: int | None = None,
     ) -> list[FakeClaim]:
         with self.lock:
-            rows = sorted(self.rows.values(), key=lambda r: (r.due_at, r.id))
+            rows = sorted((self.rows[i] for i in self.open), key=lambda r: (r.due_at, r.id))
             claims = []
             for row in rows:
                 if len(claims) >= limit:
@@ -165,6 +184,7 @@ class FakeStore:
         with self.lock:
             row = self._owned(post_id, owner)
             row.state, row.ref, row.lease_owner = "published", ref, None
+            self.open.discard(post_id)
             row.history.append("published")
 
     def fail(
@@ -182,6 +202,7 @@ class FakeStore:
             row.error, row.lease_owner = error, None
             if review or retry_at is None:
                 row.state = "needs_review"
+                self.open.discard(post_id)
             else:
                 row.state, row.next_attempt_at = "failed", retry_at
             row.history.append(row.state)
