@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS posts (
   id INTEGER PRIMARY KEY, thread_id INTEGER, article_id INTEGER, platform TEXT, account TEXT,
   draft TEXT, due_at REAL, parent INTEGER, state TEXT DEFAULT 'queued', attempts INTEGER DEFAULT 0,
   lease_owner TEXT, lease_until REAL, next_attempt_at REAL, key TEXT, prepared TEXT,
-  uri TEXT, cid TEXT, url TEXT, error TEXT, sends INTEGER DEFAULT 0);
+  uri TEXT, cid TEXT, url TEXT, error TEXT, published_by TEXT);
 CREATE TABLE IF NOT EXISTS accounts (platform TEXT, account TEXT, blocked_until REAL,
   session TEXT, PRIMARY KEY (platform, account));
 CREATE TABLE IF NOT EXISTS beats (owner TEXT PRIMARY KEY, at REAL);
@@ -176,9 +176,9 @@ class SqlStore:
         def do(db: sqlite3.Connection) -> None:
             self._owned(db, post_id, owner)
             db.execute(
-                "UPDATE posts SET state='published', uri=?, cid=?, url=?, lease_owner=NULL"
-                " WHERE id=?",
-                (ref.uri, ref.cid, ref.url, post_id),
+                "UPDATE posts SET state='published', uri=?, cid=?, url=?, lease_owner=NULL,"
+                " published_by=? WHERE id=?",
+                (ref.uri, ref.cid, ref.url, owner, post_id),
             )
 
         self._tx(do)
