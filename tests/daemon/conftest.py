@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.servers.pds.server import PdsServer, start_pds
+
 
 @pytest.fixture(autouse=True)
 def _restore_root_logging() -> Iterator[None]:
@@ -16,3 +18,10 @@ def _restore_root_logging() -> Iterator[None]:
     yield
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture(scope="session")
+def pds() -> Iterator[PdsServer]:
+    """One reference PDS for this folder's tests (each test makes its own account)."""
+    with start_pds() as server:
+        yield server

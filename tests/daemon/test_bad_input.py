@@ -5,11 +5,8 @@ Each goes to review with the reason; everything else publishes."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-import pytest
 
 from bot.config import BlueskyAccount, Secret
 from bot.daemon import Daemon
@@ -20,19 +17,12 @@ from bot.publish import Publisher, PublishOptions
 from bot.threads import ImageRef, ImagesEmbed, PostDraft
 from tests.publish.fakes import FakeStore
 from tests.publish.test_reddit_faults import _account
-from tests.servers.pds.server import PdsServer, start_pds
 from tests.servers.reddit.standin import start_standin
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000005000126a1fd0e0000000049454e44ae426082"
 )
-
-
-@pytest.fixture(scope="module")
-def pds() -> Iterator[PdsServer]:
-    with start_pds() as server:
-        yield server
 
 
 def _image(path: Path) -> PostDraft:

@@ -15,26 +15,16 @@ import selectors
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from bot.threads import PostDraft
 from tests.daemon.sqlstore import SqlStore
 from tests.publish.test_bluesky_faults import _records
-from tests.servers.pds.server import PdsServer, start_pds
 from tests.servers.proxy import FaultProxy
 from tests.servers.reddit.standin import start_standin
 
 ROOT = Path(__file__).resolve().parents[2]
 MIN_KILLS = 30
-
-
-@pytest.fixture(scope="module")
-def pds() -> Iterator[PdsServer]:
-    with start_pds() as server:
-        yield server
 
 
 def _plan(store: SqlStore) -> None:

@@ -20,7 +20,6 @@ from tests.daemon.test_crash import (
     _ready,
     _start,
     _wait_done,
-    pds,  # noqa: F401  (the module's PDS fixture)
 )
 from tests.publish.test_bluesky_faults import _records
 from tests.servers.reddit.standin import start_standin
@@ -36,7 +35,7 @@ def _plan(store: SqlStore) -> None:
         store.add_thread("reddit", "r", [sub, *comments], due=now, article=100 + t)
 
 
-def test_three_daemons_share_300_posts_each_exactly_once(pds, tmp_path):  # noqa: F811
+def test_three_daemons_share_300_posts_each_exactly_once(pds, tmp_path):
     did, handle, password = pds.create_account("scaleout")
     db = str(tmp_path / "scale.db")
     store = SqlStore(db)

@@ -10,6 +10,7 @@ import pytest
 
 from bot.publish import Publisher, PublishOptions
 from tests.publish.fakes import T0, FakePlatform, FakeStore
+from tests.servers.pds.server import PdsServer, start_pds
 
 
 class Clock:
@@ -71,3 +72,10 @@ def make_rig() -> Iterator[type[Rig]]:
     yield Made
     for r in made:
         r.publisher.close()
+
+
+@pytest.fixture(scope="session")
+def pds() -> Iterator[PdsServer]:
+    """One reference PDS for this folder's tests (each test makes its own account)."""
+    with start_pds() as server:
+        yield server

@@ -6,12 +6,10 @@ each reply pointing at the right parent and root."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 
 from bot.compile import compile_article
 from bot.config import BlueskyAccount, Secret
@@ -22,7 +20,7 @@ from bot.publish import Publisher, PublishOptions
 from bot.readers import read_source
 from tests.publish.fakes import FakeStore
 from tests.publish.test_reddit_faults import Crash, _drive, _Sessions
-from tests.servers.pds.server import PdsServer, start_pds
+from tests.servers.pds.server import PdsServer
 from tests.servers.proxy import FaultProxy
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed" / "china-russia-partnership.txt"
@@ -55,12 +53,6 @@ class FaultyPlatform:
 
     def close(self) -> None:
         self.real.close()
-
-
-@pytest.fixture(scope="module")
-def pds() -> Iterator[PdsServer]:
-    with start_pds() as server:
-        yield server
 
 
 def _records(pds: PdsServer, did: str) -> list[dict]:

@@ -74,3 +74,37 @@ def test_posts_wait_for_the_reset_and_nothing_is_lost():
             assert later and min(later) >= until - timedelta(milliseconds=5)
         requests = sum(standin.counters.values())
         assert requests <= 4 * len(rows) + 20, standin.counters
+
+
+def test_bluesky_429_blocks_until_ratelimit_reset(pds):
+    import time
+
+    from bot.config import BlueskyAccount, Secret
+    from bot.platforms.bluesky import BlueskyPlatform
+    from tests.servers.proxy import FaultProxy
+
+    _, handle, password = pds.create_account("ratelimited")
+    store = FakeStore()
+    ids = store.add_thread("bluesky", "b", [f"post {i}" for i in range(6)], due=datetime.now(UTC))
+    with FaultProxy(pds.url) as proxy:
+        real = BlueskyPlatform(BlueskyAccount("b", handle, Secret(password), proxy.url), store)
+        plat = Recording(real)
+        for _ in range(2):
+            reset = str(int(time.time()) + 2)
+            headers = {"ratelimit-limit": "5000", "ratelimit-remaining": "0",
+                       "ratelimit-reset": reset}  # fmt: skip
+            proxy.inject("createRecord", "429", headers)
+        opts = PublishOptions(owner="t", concurrency=2, lease=timedelta(seconds=5))
+        pub = Publisher(store, lambda n, a: plat, {"bluesky": ["b"]}, opts)
+        try:
+            _drive(pub, store, datetime.now(UTC) + timedelta(seconds=60))
+        finally:
+            pub.close()
+        writes = proxy.count("createRecord")
+    assert [store.rows[i].state for i in ids] == ["published"] * 6
+    limited = [(at, until) for kind, at, until in plat.log if kind == "limited"]
+    assert len(limited) == 2
+    for at, until in limited:
+        later = [t for kind, t, _ in plat.log if kind == "send" and t > at]
+        assert min(later) >= until - timedelta(milliseconds=5)
+    assert writes == 6 + 2  # each post written once, plus the two refused attempts
