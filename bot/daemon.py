@@ -34,6 +34,7 @@ from bot.platforms.base import Platform, SessionCache
 from bot.publish import Outcome, Publisher
 
 log = logging.getLogger("sharebot.daemon")
+SEND_TIMEOUT = 8.0  # seconds per HTTP exchange
 ADAPTERS = {"bluesky": "BlueskyPlatform", "reddit": "RedditPlatform"}
 
 
@@ -249,7 +250,8 @@ def build_publisher(
 
     return Publisher(
         store,
-        factory or platform_factory(settings, store),
+        # a send never outlives the 10 s a stopping daemon has to exit
+        factory or platform_factory(settings, store, timeout=SEND_TIMEOUT),
         accounts if accounts is not None else accounts_of(settings),
         PublishOptions.from_settings(settings, **options),
     )
