@@ -93,3 +93,33 @@ def test_second_daemon_on_one_sqlite_store_is_refused(tmp_path):
         single_daemon_lock("postgresql+psycopg://u@h/db"),
     ):
         pass
+
+
+def test_factory_builds_configured_adapters_and_options_come_from_settings():
+    from bot.config import BlueskyAccount, RedditAccount, Secret, Settings
+    from bot.daemon import accounts_of, build_publisher, platform_factory
+    from bot.errors import ConfigError
+    from bot.platforms.bluesky import BlueskyPlatform
+    from bot.platforms.reddit import RedditPlatform
+
+    settings = Settings(
+        bluesky=(BlueskyAccount("main", "me.test", Secret("pw-123456")),),
+        reddit=(RedditAccount("r1", client_id="id", user_agent="ua"),),
+        stale_after="2h",
+        stale_policy="reschedule",
+    )
+    store = FakeStore()
+    build = platform_factory(settings, store, timeout=3.0)
+    bsky = build("bluesky", "main")
+    assert isinstance(bsky, BlueskyPlatform) and bsky.timeout == 3.0
+    assert isinstance(build("reddit", "r1"), RedditPlatform)
+    with pytest.raises(ConfigError, match="no reddit account named 'main'"):
+        build("reddit", "main")
+    assert accounts_of(settings) == {"bluesky": ["main"], "reddit": ["r1"]}
+    pub = build_publisher(store, settings)
+    try:
+        assert pub.options.stale_after == timedelta(hours=2)
+        assert pub.options.stale_policy == "reschedule"
+        assert pub.owner  # unique per process
+    finally:
+        pub.close()
