@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import importlib
+import json
 import os
 import random
 import resource
@@ -114,9 +115,40 @@ class TimingPlatform:
     def close(self) -> None: ...
 
 
+class SqliteBenchStore:
+    """tests/daemon/sqlstore.py (the crash test's shared SQLite claim store) with ``add``."""
+
+    def __new__(cls, path: str) -> Any:
+        from tests.daemon.sqlstore import SqlStore
+
+        store = SqlStore(path)
+        store.due = {}
+
+        def add(due: datetime) -> None:
+            (pid,) = store.add_thread("bluesky", "a", [PostDraft("x")], due=due, article=1)
+            store.due[pid] = due
+
+        def add_many(dues: list[datetime]) -> None:
+            draft = json.dumps({"text": "x", "kind": "post", "title": None})
+            rows = [(n, 1, "bluesky", "a", draft, d.timestamp()) for n, d in enumerate(dues)]
+            with store.lock:
+                store.db.executemany(
+                    "INSERT INTO posts (thread_id, article_id, platform, account, draft, due_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            for pid, due in enumerate(dues, start=1):
+                store.due[pid] = due
+
+        store.add, store.add_many = add, add_many
+        return store
+
+
 def make_store(spec: str, tmp: str) -> Any:
     if spec == "memory":
         return MemoryStore()
+    if spec == "test-sqlite":
+        return SqliteBenchStore(f"{tmp}/bench-{random.random()}.db")
     url = spec.replace("TMP", tmp)
     return importlib.import_module("bot.store").open_store(url)
 
@@ -130,13 +162,20 @@ def start(store: Any, plat: TimingPlatform, tick: float = 30.0) -> tuple[Daemon,
     return daemon, runner
 
 
+def _load(store: Any, dues: list[datetime]) -> None:
+    if hasattr(store, "add_many"):
+        store.add_many(dues)
+    else:
+        for due in dues:
+            store.add(due)
+
+
 def dispatch_latency(spec: str, tmp: str, posts: int, spread: float) -> list[float]:
     store = make_store(spec, tmp)
     t0 = datetime.now(UTC) + timedelta(seconds=2)
     rng = random.Random(1)
     dues = sorted(t0 + timedelta(seconds=rng.random() * spread) for _ in range(posts))
-    for due in dues:
-        store.add(due)
+    _load(store, dues)
     plat = TimingPlatform()
     daemon, runner = start(store, plat)
     finished = threading.Event()
@@ -162,8 +201,7 @@ def rss_mb() -> float:
 def idle(spec: str, tmp: str, posts: int, seconds: float) -> tuple[float, float]:
     store = make_store(spec, tmp)
     later = datetime.now(UTC) + timedelta(days=1)
-    for i in range(posts):
-        store.add(later + timedelta(seconds=i))
+    _load(store, [later + timedelta(seconds=i) for i in range(posts)])
     plat = TimingPlatform()
     daemon, runner = start(store, plat)
     threading.Event().wait(1.0)  # let start-up work finish before measuring
@@ -180,7 +218,7 @@ def idle(spec: str, tmp: str, posts: int, seconds: float) -> tuple[float, float]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--store", default="memory", help="memory or an SQLAlchemy URL (TMP=tmp dir)"
+        "--store", default="memory", help="memory, test-sqlite or an SQLAlchemy URL (TMP=tmp dir)"
     )
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--idle-posts", type=int, default=100_000)

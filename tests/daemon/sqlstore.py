@@ -26,6 +26,9 @@ CREATE TABLE IF NOT EXISTS posts (
   uri TEXT, cid TEXT, url TEXT, error TEXT, published_by TEXT);
 CREATE TABLE IF NOT EXISTS accounts (platform TEXT, account TEXT, blocked_until REAL,
   session TEXT, PRIMARY KEY (platform, account));
+CREATE INDEX IF NOT EXISTS posts_due ON posts (state, due_at);
+CREATE INDEX IF NOT EXISTS posts_retry ON posts (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS posts_lease ON posts (state, lease_until);
 CREATE TABLE IF NOT EXISTS beats (owner TEXT PRIMARY KEY, at REAL);
 """
 
