@@ -126,7 +126,7 @@ def parse_when(text: str, *, now: datetime, tz: tzinfo) -> datetime:
     if lowered.startswith("+"):
         return now.astimezone(UTC) + _duration(raw[1:], text)
     words = lowered.split(" ")
-    if len(words) == 2 and _CLOCK.match(words[1]):
+    if len(words) == 2 and words[0].isalpha() and _CLOCK.match(words[1]):
         return _relative_day(words[0], words[1], now, tz, text)
     try:
         parsed = datetime.fromisoformat(raw)
