@@ -325,7 +325,7 @@ def sync(ctx: click.Context, folder: str | None, as_json: bool) -> None:
       sharebot sync posts/ --json
     """
     with _store(ctx) as (settings, store):
-        report = sync_folder(store, settings, folder, now=_now())
+        report = sync_folder(store, settings, folder or settings.posts_dir, now=_now())
     _emit(as_json, report.as_dict(), lambda: _sync_table(report))
     if not report.ok:
         for failure in report.failed:

@@ -253,9 +253,12 @@ def sync_folder(
 
     Unchanged files (same content hash) are left alone; a changed file re-plans its
     unpublished threads and keeps published ones; a file that fails is reported and
-    the rest still import. A past front-matter ``publish_at`` means "due now".
+    the rest still import. A past front-matter ``publish_at`` means "due now". A missing
+    folder is a ConfigError when ``path`` is given, and an empty report otherwise.
     """
     report = SyncReport()
+    if path is None and not Path(settings.posts_dir).is_dir():
+        return report  # the daemon's periodic sync: no posts folder, nothing to import
     for file in article_files(path or settings.posts_dir):
         try:
             _sync_file(store, settings, file, now, report)

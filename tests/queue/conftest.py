@@ -20,6 +20,11 @@ CONFIG = """
 timezone = "Europe/Berlin"
 slots = ["Daily 09:00", "Daily 13:00", "Daily 17:00"]
 every = "next slot"
+
+[[bluesky]]
+name = "desk"
+handle = "desk.test"
+password_env = "TEST_BSKY_PASSWORD"
 """
 
 
@@ -61,7 +66,9 @@ def sharebot(workdir: Path, store_url: str) -> Callable[..., Run]:
     def run(*args: str, env: dict[str, str] | None = None) -> Run:
         runner = CliRunner()
         argv = ["--config", str(workdir / "sharebot.toml"), "--store", store_url, *args]
-        result = runner.invoke(cli, argv, env={"SHAREBOT_STORE": None, **(env or {})})
+        result = runner.invoke(
+            cli, argv, env={"SHAREBOT_STORE": None, "TEST_BSKY_PASSWORD": "pw", **(env or {})}
+        )
         exc = result.exception
         if isinstance(exc, BotError):  # what bot.cli.main turns into a message + exit code
             return Run(exc.exit_code, result.stdout, f"Error: {exc}")
