@@ -19,7 +19,8 @@ from bot.article import Article, ThreadMode, to_dict
 from bot.compile import compile_article
 from bot.config import Settings, parse_every, zone
 from bot.errors import BotError, ConfigError
-from bot.readers import read_source
+from bot.fetch import FetchPolicy
+from bot.readers import MAX_BYTES, read_source
 from bot.schedule import plan
 from bot.threads import LIMITS, ThreadDraft
 
@@ -201,7 +202,8 @@ def queue_article(
     store: Any, settings: Settings, source: str, *, now: datetime, choices: Choices = Choices()
 ) -> tuple[int, Planned]:
     """Read, compile, plan and enqueue one article (one transaction); its id and plan."""
-    article = read_source(source, split_level=None)
+    policy = FetchPolicy(max_bytes=MAX_BYTES, allow_private=settings.allow_private_fetch)
+    article = read_source(source, policy=policy)
     planned = build_plan(store, settings, article, source, now=now, choices=choices)
     article_id = store.enqueue(article, **planned.enqueue_args(now))
     return int(article_id), planned

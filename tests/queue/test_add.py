@@ -114,3 +114,37 @@ def test_main_maps_errors_to_exit_codes(workdir: Path, store_url: str) -> None:
         main(["--store", store_url, "queue", "add", "x.md", "--to", "myspace"])
     assert exit_.value.code == 2
     assert b"unknown platform 'myspace'" in err.getvalue()
+
+
+def test_add_from_a_url(sharebot: Sharebot, workdir: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    page = (workdir / "posts/essay.md").read_bytes()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/markdown; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/essay.md"
+        refused = sharebot("queue", "add", url, "--to", "bluesky")
+        assert refused.code == 1 and "127.0.0.1" in refused.err  # private address by default
+        run = sharebot("queue", "add", url, "--to", "bluesky", "--json",
+                       env={"SHAREBOT_ALLOW_PRIVATE_FETCH": "1"})  # fmt: skip
+        assert run.code == 0, run.err
+        assert run.json()["title"] == "Slow Roads"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
