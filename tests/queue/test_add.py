@@ -148,3 +148,14 @@ def test_add_from_a_url(sharebot: Sharebot, workdir: Path) -> None:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def test_article_mode_and_configured_account(sharebot: Sharebot, workdir: Path) -> None:
+    run = sharebot("queue", "add", str(workdir / "posts/essay.md"), "--mode", "article",
+                   "--json")  # fmt: skip
+    assert run.code == 0, run.err
+    threads = run.json()["threads"]
+    assert [t["platform"] for t in threads] == ["bluesky"]  # the configured platform only
+    posts = sharebot("queue", "list", "--json").json()
+    assert {p["account"] for p in posts} == {"desk"}
+    assert {p["thread"] for p in posts} == {posts[0]["thread"]}
