@@ -94,6 +94,13 @@ def _article_id(ident: str) -> int:
     return int(raw)
 
 
+def _post_id(ident: str) -> int:
+    raw = ident.strip().lower().removeprefix("p")
+    if not raw.isdigit():
+        raise ConfigError(f"not a post id: {ident!r} (use 56 or p56)", key="POST_ID")
+    return int(raw)
+
+
 def _post_json(p: Any) -> dict[str, Any]:
     return {
         "id": p.id,
@@ -212,11 +219,15 @@ def list_(ctx: click.Context, status: str | None, platform: str | None, article:
 def show(ctx: click.Context, article: str, as_json: bool) -> None:
     """Show an article's threads: each post's text, due time, state, tries, error, URL.
 
+    ARTICLE is an article id (12 or a12) or a post id (p56: its article).
+
     \b
     Example:
       sharebot queue show a12
     """
     with _store(ctx) as (_, store):
+        if article.strip().lower().startswith("p"):
+            article = str(find_post(store, _post_id(article)).article_id)
         view = store.get_article(_article_id(article))
     data = {"article": view.id, "title": view.title, "url": view.url, "source": view.source,
             "posts": [_post_json(p) for p in view.posts]}  # fmt: skip
@@ -282,11 +293,8 @@ def edit(ctx: click.Context, post_id: str, text: str, as_json: bool) -> None:
     Example:
       sharebot queue edit 56 --text "A shorter opening. https://example.com/a"
     """
-    raw = post_id.strip().lower().removeprefix("p")
-    if not raw.isdigit():
-        raise ConfigError(f"not a post id: {post_id!r} (use 56 or p56)", key="POST_ID")
     with _store(ctx) as (_, store):
-        post = find_post(store, int(raw))
+        post = find_post(store, _post_id(post_id))
         draft = edited_draft(post, text)
         store.edit_post(post.id, draft)
     data = {"id": post.id, "platform": post.platform, "text": draft.text}

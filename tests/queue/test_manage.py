@@ -58,6 +58,9 @@ def test_show(sharebot: Sharebot, queued: dict[str, Any]) -> None:
     first = data["posts"][0]
     assert first["due_at"].startswith("2099-01-05T10:00") and first["attempts"] == 0
     assert "Slow Roads" in sharebot("queue", "show", "1").out
+    by_post = sharebot("queue", "show", f"p{first['id']}", "--json").json()
+    assert by_post["article"] == 1
+    assert sharebot("queue", "show", "p999").code == 1
     assert sharebot("queue", "show", "a42").code == 1
     assert sharebot("queue", "show", "xyz").code == 2
 
