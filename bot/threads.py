@@ -132,3 +132,43 @@ REDDIT_LIMITS = Limits(
 )
 
 LIMITS = {"bluesky": BLUESKY_LIMITS, "reddit": REDDIT_LIMITS}
+
+
+def draft_to_dict(draft: PostDraft) -> dict[str, Any]:
+    """``draft`` as JSON-ready data (the store keeps drafts as JSON); see ``draft_from_dict``."""
+    data: dict[str, Any] = {
+        "text": draft.text,
+        "facets": [[f.byte_start, f.byte_end, f.kind, f.value] for f in draft.facets],
+        "langs": list(draft.langs),
+        "kind": draft.kind,
+        "title": draft.title,
+        "link_url": draft.link_url,
+        "embed": None,
+    }
+    if isinstance(draft.embed, ImagesEmbed):
+        images = [{"src": i.src, "alt": i.alt} for i in draft.embed.images]
+        data["embed"] = {"type": "images", "images": images}
+    elif isinstance(draft.embed, LinkCard):
+        card = draft.embed
+        data["embed"] = {"type": "external", "uri": card.uri, "title": card.title,
+                         "description": card.description, "thumb": card.thumb}  # fmt: skip
+    return data
+
+
+def draft_from_dict(data: dict[str, Any]) -> PostDraft:
+    """The inverse of ``draft_to_dict``."""
+    embed: Embed | None = None
+    raw = data.get("embed")
+    if raw and raw["type"] == "images":
+        embed = ImagesEmbed(tuple(ImageRef(i["src"], i["alt"]) for i in raw["images"]))
+    elif raw:
+        embed = LinkCard(raw["uri"], raw["title"], raw["description"], raw.get("thumb"))
+    return PostDraft(
+        text=data["text"],
+        facets=tuple(Facet(s, e, k, v) for s, e, k, v in data.get("facets", ())),
+        embed=embed,
+        langs=tuple(data.get("langs", ())),
+        kind=data.get("kind", "post"),
+        title=data.get("title"),
+        link_url=data.get("link_url"),
+    )

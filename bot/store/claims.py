@@ -1,0 +1,168 @@
+"""The claim path: pick due posts, lease them, fix their key and prepared record."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, or_, select, update
+from sqlalchemy.sql import Select
+
+from bot.platforms.base import Outgoing, Ref
+from bot.store.schema import accounts, articles, posts, threads
+from bot.store.views import Claim, dumps, load_draft
+from bot.threads import PostDraft
+
+Prepare = Callable[[str, PostDraft, str, datetime], dict[str, Any]]
+
+
+def new_key() -> str:
+    """A fresh idempotency key: ``sb`` + 16 hex digits."""
+    return "sb" + uuid.uuid4().hex[:16]
+
+
+def due_condition(now: datetime) -> Any:
+    """Posts whose time has come (each branch matches one of the state indexes)."""
+    return or_(
+        and_(posts.c.state == "queued", posts.c.due_at <= now),
+        and_(posts.c.state == "failed", posts.c.next_attempt_at <= now),
+        and_(posts.c.state == "sending", posts.c.lease_until <= now),
+    )
+
+
+def claimable_query(
+    now: datetime, limit: int, platforms: Collection[str] | None, article_id: int | None
+) -> Select[Any]:
+    """Due posts whose parent is published and whose account is not blocked."""
+    parent = posts.alias("parent")
+    blocked = (
+        select(accounts.c.account)
+        .where(
+            accounts.c.platform == posts.c.platform,
+            accounts.c.account == posts.c.account,
+            accounts.c.blocked.is_(True),
+            or_(accounts.c.blocked_until.is_(None), accounts.c.blocked_until > now),
+        )
+        .exists()
+    )
+    parent_ok = or_(
+        posts.c.parent_post_id.is_(None),
+        select(parent.c.id)
+        .where(parent.c.id == posts.c.parent_post_id, parent.c.state == "published")
+        .exists(),
+    )
+    query = (
+        select(posts, threads.c.subreddit, threads.c.flair, articles.c.source)
+        .join(threads, threads.c.id == posts.c.thread_id)
+        .join(articles, articles.c.id == posts.c.article_id)
+        .where(due_condition(now), parent_ok, ~blocked)
+        .order_by(posts.c.due_at, posts.c.id)
+        .limit(limit)
+    )
+    if platforms is not None:
+        query = query.where(posts.c.platform.in_(list(platforms)))
+    if article_id is not None:
+        query = query.where(posts.c.article_id == article_id)
+    return query
+
+
+def claim_due(
+    conn: Connection,
+    now: datetime,
+    *,
+    limit: int,
+    owner: str,
+    lease: timedelta,
+    prepare: Prepare,
+    platforms: Collection[str] | None,
+    article_id: int | None,
+) -> list[Claim]:
+    """Claim up to ``limit`` due posts inside the caller's write transaction."""
+    if limit <= 0 or (platforms is not None and not platforms):
+        return []
+    query = claimable_query(now, limit, platforms, article_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=posts)
+    rows = conn.execute(query).all()
+    seen: set[int] = set()
+    chosen = []
+    for row in rows:  # the parent rule already keeps one post per thread; be sure anyway
+        if row.thread_id not in seen:
+            seen.add(row.thread_id)
+            chosen.append(row)
+    refs = _refs(conn, {i for r in chosen for i in (r.parent_post_id, r.root_post_id) if i})
+    return [_claim_row(conn, row, now, owner, lease, prepare, refs) for row in chosen]
+
+
+def _claim_row(
+    conn: Connection,
+    row: Row[Any],
+    now: datetime,
+    owner: str,
+    lease: timedelta,
+    prepare: Prepare,
+    refs: dict[int, Ref],
+) -> Claim:
+    draft = load_draft(row.draft)
+    key = row.idem_key or new_key()
+    if row.prepared is None:
+        prepared = prepare(row.platform, draft, key, now)
+        raw = dumps(prepared)
+    else:
+        raw = row.prepared
+        prepared = json.loads(raw)
+    conn.execute(
+        update(posts)
+        .where(posts.c.id == row.id)
+        .values(
+            state="sending",
+            lease_owner=owner,
+            lease_until=now + lease,
+            attempts=posts.c.attempts + 1,
+            idem_key=key,
+            prepared=raw,
+            updated_at=now,
+        )
+    )
+    outgoing = Outgoing(
+        post_id=row.id,
+        key=key,
+        account=row.account,
+        draft=draft,
+        prepared=prepared,
+        parent=refs.get(row.parent_post_id or 0),
+        root=refs.get(row.root_post_id or 0),
+        subreddit=row.subreddit,
+        flair=row.flair,
+        base_dir=_base_dir(row.source),
+    )
+    return Claim(
+        post_id=row.id,
+        thread_id=row.thread_id,
+        article_id=row.article_id,
+        platform=row.platform,
+        account=row.account,
+        outgoing=outgoing,
+        attempts=row.attempts,
+        reclaimed=row.state == "sending",
+        due_at=row.due_at,
+    )
+
+
+def _refs(conn: Connection, ids: set[int]) -> dict[int, Ref]:
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(posts.c.id, posts.c.uri, posts.c.cid, posts.c.url).where(posts.c.id.in_(ids))
+    )
+    return {r.id: Ref(r.uri, r.cid or "", r.url or "") for r in rows if r.uri}
+
+
+def _base_dir(source: str) -> str | None:
+    if not source or "://" in source:
+        return None
+    return os.path.dirname(source) or "."

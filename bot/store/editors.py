@@ -1,0 +1,155 @@
+"""Editors' intents over posts: cancel, reschedule, retry, edit, list, show."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select, update
+
+from bot.errors import NotFoundError, StoreError
+from bot.store.schema import articles, posts, share_links, threads
+from bot.store.views import ArticleView, PostView, dumps, load_draft, parse_ident
+from bot.threads import PostDraft, draft_to_dict
+
+UNSENT = ("queued", "failed", "needs_review")
+_TARGET = {"article": posts.c.article_id, "thread": posts.c.thread_id, "post": posts.c.id}
+_TABLES = {"article": articles, "thread": threads, "post": posts}
+
+
+def target_ids(conn: Connection, ident: str | int, states: tuple[str, ...]) -> list[int]:
+    """Ids of the posts named by ``ident`` (a12 / t34 / p56 / 56) that are in ``states``."""
+    kind, number = parse_ident(ident)
+    table = _TABLES[kind]
+    if conn.scalar(select(table.c.id).where(table.c.id == number)) is None:
+        raise NotFoundError(f"no {kind} {number}")
+    query = select(posts.c.id).where(_TARGET[kind] == number, posts.c.state.in_(states))
+    return list(conn.scalars(query.order_by(posts.c.id)))
+
+
+def cancel(conn: Connection, ident: str | int, now: datetime) -> int:
+    """Cancel the unpublished, not in-flight posts of ``ident``."""
+    ids = target_ids(conn, ident, UNSENT)
+    if ids:
+        conn.execute(
+            update(posts).where(posts.c.id.in_(ids)).values(state="cancelled", updated_at=now)
+        )
+    return len(ids)
+
+
+def reschedule(conn: Connection, ident: str | int, at: datetime, now: datetime) -> int:
+    """Move the queued/failed posts of ``ident`` so the earliest is due at ``at``; the
+    others keep their spacing relative to it."""
+    ids = target_ids(conn, ident, ("queued", "failed"))
+    if not ids:
+        return 0
+    first = conn.scalar(select(func.min(posts.c.due_at)).where(posts.c.id.in_(ids)))
+    assert first is not None
+    shift = at - first
+    for pid, due in conn.execute(select(posts.c.id, posts.c.due_at).where(posts.c.id.in_(ids))):
+        new = due + shift
+        conn.execute(
+            update(posts)
+            .where(posts.c.id == pid)
+            .values(due_at=new, next_attempt_at=new, state="queued", updated_at=now)
+        )
+    return len(ids)
+
+
+def retry(conn: Connection, ident: str | int, now: datetime) -> int:
+    """Queue failed / needs_review posts of ``ident`` again, due now (a post tried before
+    is reconciled by the publisher before any resend)."""
+    ids = target_ids(conn, ident, ("failed", "needs_review"))
+    if ids:
+        conn.execute(
+            update(posts)
+            .where(posts.c.id.in_(ids))
+            .values(state="queued", due_at=now, next_attempt_at=None, ambiguous=0, updated_at=now)
+        )
+    return len(ids)
+
+
+def edit_post(conn: Connection, post_id: int, draft: PostDraft, now: datetime) -> None:
+    """Replace an unpublished post's draft (its prepared record too if never sent)."""
+    row = conn.execute(select(posts.c.state, posts.c.attempts).where(posts.c.id == post_id)).first()
+    if row is None:
+        raise NotFoundError(f"no post {post_id}")
+    if row.state in ("published", "sending"):
+        raise StoreError(f"post {post_id} is {row.state}: it can no longer be edited")
+    values: dict[str, Any] = {"draft": dumps(draft_to_dict(draft)), "updated_at": now}
+    if row.attempts == 0:
+        values["prepared"] = None
+    conn.execute(update(posts).where(posts.c.id == post_id).values(**values))
+
+
+def post_view(row: Row[Any]) -> PostView:
+    """A PostView of a ``posts`` row."""
+    return PostView(
+        id=row.id,
+        article_id=row.article_id,
+        thread_id=row.thread_id,
+        seq=row.seq,
+        platform=row.platform,
+        account=row.account,
+        state=row.state,
+        due_at=row.due_at,
+        attempts=row.attempts,
+        draft=load_draft(row.draft),
+        parent_post_id=row.parent_post_id,
+        next_attempt_at=row.next_attempt_at,
+        error=row.last_error,
+        uri=row.uri,
+        url=row.url,
+        published_at=row.published_at,
+    )
+
+
+def list_posts(
+    conn: Connection,
+    *,
+    status: str | None,
+    platform: str | None,
+    article: int | None,
+    limit: int,
+    offset: int,
+) -> list[PostView]:
+    """Posts by due time (index-driven: state/article/due indexes)."""
+    query = select(posts)
+    if status is not None:
+        query = query.where(posts.c.state == status)
+    if platform is not None:
+        query = query.where(posts.c.platform == platform)
+    if article is not None:
+        query = query.where(posts.c.article_id == article)
+    query = query.order_by(posts.c.due_at, posts.c.id).limit(limit).offset(offset)
+    return [post_view(r) for r in conn.execute(query)]
+
+
+def get_article(conn: Connection, article_id: int) -> ArticleView:
+    """The article with all its posts and share links."""
+    row = conn.execute(select(articles).where(articles.c.id == article_id)).first()
+    if row is None:
+        raise NotFoundError(f"no article {article_id}")
+    rows = conn.execute(
+        select(posts)
+        .where(posts.c.article_id == article_id)
+        .order_by(posts.c.thread_id, posts.c.seq)
+    )
+    links = conn.execute(
+        select(share_links.c.anchor, share_links.c.platform, share_links.c.kind, share_links.c.url)
+        .where(share_links.c.article_id == article_id)
+        .order_by(share_links.c.id)
+    )
+    return ArticleView(
+        id=row.id,
+        source=row.source,
+        title=row.title,
+        url=row.url,
+        slug=row.slug,
+        content_hash=row.content_hash,
+        created_at=row.created_at,
+        data=json.loads(row.data),
+        posts=tuple(post_view(r) for r in rows),
+        share_links=tuple(dict(r._mapping) for r in links),
+    )

@@ -1,0 +1,89 @@
+"""Engines for the store: SQLite set up for many processes, or PostgreSQL.
+
+SQLite (SQLAlchemy's documented pysqlite recipe): the driver runs in autocommit mode and
+SQLAlchemy's ``begin`` event emits the ``BEGIN`` itself, ``BEGIN IMMEDIATE`` for write
+transactions, so a writer takes the lock up front and waits (``busy_timeout``) instead of
+failing with "database is locked" on a lock upgrade. WAL, ``synchronous=FULL`` and foreign
+keys are set on every connection. The file is created 0600 before SQLite opens it (it
+holds login sessions); SQLite creates the ``-wal``/``-shm`` files with the same mode.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from bot.errors import StoreError
+
+BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "sharebot_read"  # execution option: a deferred (read) transaction on SQLite
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of an ``sqlite://`` URL (None for memory or other databases)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    db = parsed.database
+    return Path(db) if db and db != ":memory:" else None
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` (and its parent folders) with mode 0600 if it does not exist."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+
+
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for ``url``; SQLite files are created 0600 (unless ``create`` is False)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(f"not a database URL: {url!r}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite_engine(url, create=create)
+    if backend != "postgresql":
+        raise StoreError(f"unsupported store {backend!r}: use sqlite:/// or postgresql+psycopg://")
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except NoSuchModuleError as exc:
+        raise StoreError(f"no driver for {parsed.drivername!r}: {exc}") from exc
+
+
+def _sqlite_engine(url: str, *, create: bool) -> Engine:
+    path = sqlite_file(url)
+    if path is not None:
+        if create:
+            create_private_file(path)
+        elif not path.exists():
+            raise StoreError(f"{path}: no such store")
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+    )
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def _on_connect(dbapi_connection: Any, record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself (_on_begin)
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _on_begin(conn: Connection) -> None:
+    deferred = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")

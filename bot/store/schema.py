@@ -1,0 +1,253 @@
+"""Tables and ordered migrations of the store (SQLite and PostgreSQL, one definition).
+
+Times are stored as integer microseconds since the epoch (UTC) through :class:`UTCTime`, so
+comparisons and index range scans behave identically on both databases. JSON payloads
+(article, drafts, prepared records) are stored as text.
+
+Migrations are numbered functions applied in order inside one write transaction
+(``BEGIN IMMEDIATE`` on SQLite, plus ``pg_advisory_xact_lock`` on PostgreSQL, so
+concurrent openers are safe); each applied one gets a row in ``schema_migrations``.
+Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    select,
+    text,
+)
+
+from bot.errors import StoreError
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class UTCTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime stored as integer microseconds since the epoch (UTC)."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise StoreError(f"naive datetime {value.isoformat()} (the store needs aware UTC)")
+        delta = value - _EPOCH
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+    def process_result_value(self, value: int | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.fromtimestamp(value // 1_000_000, UTC).replace(
+            microsecond=value % 1_000_000
+        )
+
+
+def micros(value: datetime) -> int:
+    """``value`` as stored (microseconds since the epoch)."""
+    out = UTCTime().process_bind_param(value, None)
+    assert out is not None
+    return out
+
+
+metadata = MetaData()
+
+schema_migrations = Table(
+    "schema_migrations",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    Column("applied_at", UTCTime, nullable=False),
+)
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False, index=False),
+    Column("title", Text, nullable=False),
+    Column("url", Text),
+    Column("slug", String(200), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created_at", UTCTime, nullable=False),
+)
+
+sections = Table(
+    "sections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("heading", Text),
+    Column("anchor", Text, nullable=False),
+)
+
+threads = Table(
+    "threads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("platform", String(20), nullable=False),
+    Column("account", String(200), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("section", Integer, nullable=False),
+    Column("continues", Boolean, nullable=False),
+    Column("subreddit", String(100)),
+    Column("flair", Text),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("thread_id", ForeignKey("threads.id", ondelete="CASCADE"), nullable=False),
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("parent_post_id", ForeignKey("posts.id")),
+    Column("root_post_id", ForeignKey("posts.id")),
+    Column("platform", String(20), nullable=False),
+    Column("account", String(200), nullable=False),
+    Column("draft", Text, nullable=False),
+    Column("due_at", UTCTime, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCTime),
+    Column("lease_owner", String(200)),
+    Column("lease_until", UTCTime),
+    Column("idem_key", String(40)),
+    Column("prepared", Text),
+    Column("uri", Text),
+    Column("cid", Text),
+    Column("url", Text),
+    Column("last_error", Text),
+    Column("ambiguous", Integer, nullable=False),
+    Column("published_at", UTCTime),
+    Column("updated_at", UTCTime, nullable=False),
+)
+
+share_links = Table(
+    "share_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    Column("anchor", Text, nullable=False),
+    Column("platform", String(20), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("url", Text, nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("platform", String(20), primary_key=True),
+    Column("account", String(200), primary_key=True),
+    Column("session", Text),
+    Column("blocked", Boolean, nullable=False, default=False),
+    Column("blocked_until", UTCTime),
+    Column("block_reason", Text),
+    Column("last_success_at", UTCTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCTime),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCTime, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("post_id", Integer),
+)
+
+daemons = Table(
+    "daemons",
+    metadata,
+    Column("owner", String(200), primary_key=True),
+    Column("heartbeat_at", UTCTime, nullable=False),
+)
+
+daemon_lock = Table(
+    "daemon_lock",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("owner", String(200), nullable=False),
+    Column("heartbeat_at", UTCTime, nullable=False),
+)
+
+_V1_TABLES = (articles, sections, threads, posts, share_links, accounts, events)
+
+INDEXES = (
+    ("ix_posts_state_due", "posts (state, due_at, id)"),
+    ("ix_posts_state_next", "posts (state, next_attempt_at)"),
+    ("ix_posts_state_lease", "posts (state, lease_until)"),
+    ("ix_posts_thread_seq", "posts (thread_id, seq)"),
+    ("ix_posts_parent", "posts (parent_post_id)"),
+    ("ix_posts_root", "posts (root_post_id)"),
+    ("ix_posts_article_due", "posts (article_id, due_at, id)"),
+    ("ix_posts_due", "posts (due_at, id)"),
+    ("ix_threads_article", "threads (article_id, idx)"),
+    ("ix_threads_account_due", "threads (platform, account)"),
+    ("ix_sections_article", "sections (article_id, idx)"),
+    ("ix_links_article", "share_links (article_id)"),
+    ("ix_articles_hash", "articles (content_hash)"),
+    ("ix_articles_source", "articles (source)"),
+    ("ix_events_at", "events (at)"),
+)
+
+
+def _m1_base(conn: Connection) -> None:
+    for table in _V1_TABLES:
+        table.create(conn, checkfirst=True)
+
+
+def _m2_indexes_daemons(conn: Connection) -> None:
+    for name, target in INDEXES:
+        conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {target}"))
+    daemons.create(conn, checkfirst=True)
+    daemon_lock.create(conn, checkfirst=True)
+
+
+Migration = tuple[str, Callable[[Connection], None]]
+MIGRATIONS: Sequence[Migration] = (
+    ("base tables", _m1_base),
+    ("claim/list indexes, daemons and the daemon lock", _m2_indexes_daemons),
+)
+ADVISORY_KEY = 0x5B0_7570  # pg_advisory_xact_lock key for migrations
+
+
+def migrate(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS) -> list[int]:
+    """Apply the missing ``migrations`` in order (inside the caller's write transaction)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_KEY})
+    schema_migrations.create(conn, checkfirst=True)
+    done = set(conn.scalars(select(schema_migrations.c.version)))
+    applied: list[int] = []
+    for version, (name, step) in enumerate(migrations, start=1):
+        if version in done:
+            continue
+        step(conn)
+        conn.execute(
+            schema_migrations.insert().values(
+                version=version, name=name, applied_at=datetime.now(UTC)
+            )
+        )
+        applied.append(version)
+    return applied

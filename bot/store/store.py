@@ -1,0 +1,473 @@
+"""The Store: every read and write sharebot makes, as intent-named methods.
+
+Identifiers accepted by ``cancel``/``reschedule``/``retry``: ``"a12"`` (article 12),
+``"t34"`` (thread 34), ``"p56"`` or ``"56"`` (post 56). Additive methods beyond
+/work/store-api.md, for the scheduler, ``sync`` and ``status``: ``taken_slots``,
+``find_article_by_hash``, ``find_article_by_source``, ``replace_unpublished``,
+``clear_block``, ``acquire_daemon_lock``/``release_daemon_lock``, ``daemons``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.article import Article
+from bot.errors import StoreError
+from bot.platforms.base import Ref
+from bot.store import claims, editors, plan
+from bot.store.engine import READ_ONLY, make_engine
+from bot.store.schema import (
+    accounts,
+    articles,
+    daemon_lock,
+    daemons,
+    events,
+    migrate,
+    posts,
+    share_links,
+    threads,
+)
+from bot.store.views import ArticleView, Claim, PostView
+from bot.threads import PostDraft, ThreadDraft
+
+
+def open_store(url: str, *, create: bool = True) -> Store:
+    """Open (and migrate to head, idempotently) the store at an SQLAlchemy URL."""
+    store = Store(make_engine(url, create=create))
+    try:
+        with store.write() as conn:
+            migrate(conn)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+class Store:
+    """The store over one SQLAlchemy engine (SQLite or PostgreSQL); see the module doc."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    # --- transactions -----------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction (BEGIN IMMEDIATE on SQLite)."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store write failed: {exc.__class__.__name__}: {exc}") from exc
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """One read transaction (deferred on SQLite: never takes the write lock)."""
+        try:
+            with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store read failed: {exc.__class__.__name__}: {exc}") from exc
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    # --- queue ------------------------------------------------------------------
+    def enqueue(
+        self,
+        article: Article,
+        *,
+        source: str,
+        threads: Sequence[ThreadDraft],
+        due: Mapping[tuple[str, int], datetime],
+        spacing: timedelta,
+        accounts: Mapping[str, str],
+        subreddit: str | None = None,
+        flair: str | None = None,
+        now: datetime,
+        content_hash: str | None = None,
+    ) -> int:
+        """Store the article and its threads as queued posts (one transaction); its id.
+        ``due[(platform, i)]`` is the first post's due time of ``threads[i]``; later posts
+        follow at ``spacing``. ``content_hash`` defaults to a hash of the Article."""
+        spec = plan.PlanInput(threads, due, spacing, accounts, subreddit, flair, now)
+        with self.write() as conn:
+            row = plan.article_row(article, source, content_hash)
+            article_id = plan.insert_article(conn, row, article, now)
+            plan.insert_threads(conn, article_id, spec)
+        return article_id
+
+    def replace_unpublished(
+        self,
+        article_id: int,
+        article: Article,
+        *,
+        source: str,
+        threads: Sequence[ThreadDraft],
+        due: Mapping[tuple[str, int], datetime],
+        spacing: timedelta,
+        accounts: Mapping[str, str],
+        subreddit: str | None = None,
+        flair: str | None = None,
+        now: datetime,
+        content_hash: str | None = None,
+    ) -> dict[str, int]:
+        """Re-plan a changed article: threads none of whose posts was ever sent are replaced
+        by the new plan's threads of the same index; threads with a sent (or possibly sent)
+        post are kept unchanged. Returns kept_threads, replaced_threads, posts_added."""
+        spec = plan.PlanInput(threads, due, spacing, accounts, subreddit, flair, now)
+        with self.write() as conn:
+            self._must_exist(conn, article_id)
+            row = plan.article_row(article, source, content_hash)
+            conn.execute(update(articles).where(articles.c.id == article_id).values(**row))
+            plan.write_sections(conn, article_id, article)
+            return plan.replace_unsent_threads(conn, article_id, spec)
+
+    def find_article_by_hash(self, content_hash: str) -> int | None:
+        """The newest article stored with this content hash."""
+        with self.read() as conn:
+            found = conn.scalar(
+                select(func.max(articles.c.id)).where(articles.c.content_hash == content_hash)
+            )
+        return None if found is None else int(found)
+
+    def find_article_by_source(self, source: str) -> int | None:
+        """The newest article read from ``source`` (a local path is made absolute)."""
+        with self.read() as conn:
+            found = conn.scalar(
+                select(func.max(articles.c.id)).where(
+                    articles.c.source == plan.local_source(source)
+                )
+            )
+        return None if found is None else int(found)
+
+    def taken_slots(
+        self, account: str, platform: str, start: datetime, end: datetime
+    ) -> set[datetime]:
+        """Due times in [start, end) of the first posts of live threads of one account."""
+        with self.read() as conn:
+            query = select(posts.c.due_at).where(
+                posts.c.seq == 0,
+                posts.c.platform == platform,
+                posts.c.account == account,
+                posts.c.due_at >= start,
+                posts.c.due_at < end,
+                posts.c.state != "cancelled",
+            )
+            return set(conn.scalars(query))
+
+    # --- claims -----------------------------------------------------------------
+    def claim_due(
+        self,
+        now: datetime,
+        *,
+        limit: int,
+        owner: str,
+        lease: timedelta,
+        prepare: Callable[[str, PostDraft, str, datetime], dict[str, Any]],
+        platforms: Collection[str] | None = None,
+        article_id: int | None = None,
+    ) -> list[Claim]:
+        """Lease due posts (see /work/store-api.md and bot.store.claims)."""
+        with self.write() as conn:
+            return claims.claim_due(
+                conn,
+                now,
+                limit=limit,
+                owner=owner,
+                lease=lease,
+                prepare=prepare,
+                platforms=platforms,
+                article_id=article_id,
+            )
+
+    def _owned(self, conn: Connection, post_id: int, owner: str) -> Any:
+        row = conn.execute(select(posts).where(posts.c.id == post_id)).first()
+        if row is None or row.state != "sending" or row.lease_owner != owner:
+            raise StoreError(f"post {post_id}: the lease is not held by {owner}")
+        return row
+
+    def confirm(self, post_id: int, owner: str, ref: Ref, now: datetime) -> None:
+        """sending -> published (uri, cid, url); records the account's success."""
+        with self.write() as conn:
+            row = self._owned(conn, post_id, owner)
+            conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id)
+                .values(
+                    state="published",
+                    uri=ref.uri,
+                    cid=ref.cid,
+                    url=ref.url,
+                    published_at=now,
+                    lease_owner=None,
+                    lease_until=None,
+                    last_error=None,
+                    updated_at=now,
+                )
+            )
+            anchor = self._anchor(conn, row.thread_id)
+            conn.execute(
+                insert(share_links).values(
+                    article_id=row.article_id,
+                    anchor=anchor,
+                    platform=row.platform,
+                    kind="post",
+                    url=ref.url or ref.uri,
+                )
+            )
+            self._upsert_account(conn, row.platform, row.account, last_success_at=now)
+
+    @staticmethod
+    def _anchor(conn: Connection, thread_id: int) -> str:
+        from bot.store.schema import sections
+
+        query = (
+            select(sections.c.anchor)
+            .join(threads, threads.c.article_id == sections.c.article_id)
+            .where(threads.c.id == thread_id, sections.c.idx == threads.c.section)
+        )
+        return conn.scalar(query) or ""
+
+    def fail(
+        self,
+        post_id: int,
+        owner: str,
+        *,
+        error: str,
+        retry_at: datetime | None,
+        now: datetime,
+        review: bool = False,
+    ) -> None:
+        """retry_at -> failed (retried then); review (or no retry_at) -> needs_review."""
+        state = "needs_review" if review or retry_at is None else "failed"
+        with self.write() as conn:
+            row = self._owned(conn, post_id, owner)
+            conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id)
+                .values(
+                    state=state,
+                    next_attempt_at=None if state == "needs_review" else retry_at,
+                    last_error=error,
+                    lease_owner=None,
+                    lease_until=None,
+                    updated_at=now,
+                )
+            )
+            self._upsert_account(
+                conn, row.platform, row.account, last_error=error, last_error_at=now
+            )
+
+    def release(self, post_id: int, owner: str, now: datetime) -> None:
+        """Give a claimed, unsent post back without counting the attempt."""
+        with self.write() as conn:
+            row = self._owned(conn, post_id, owner)
+            tried = row.attempts - 1 > 0  # an earlier attempt may have sent it: reconcile
+            conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id)
+                .values(
+                    state="failed" if tried else "queued",
+                    next_attempt_at=now if tried else None,
+                    attempts=row.attempts - 1,
+                    lease_owner=None,
+                    lease_until=None,
+                    updated_at=now,
+                )
+            )
+
+    def renew_lease(self, post_id: int, owner: str, lease_until: datetime) -> None:
+        """Extend the lease of a post this owner is sending."""
+        with self.write() as conn:
+            self._owned(conn, post_id, owner)
+            conn.execute(update(posts).where(posts.c.id == post_id).values(lease_until=lease_until))
+
+    # --- editors ----------------------------------------------------------------
+    def cancel(self, ident: str | int, now: datetime | None = None) -> int:
+        """Cancel unpublished posts of an article/thread/post (see the module doc); count."""
+        with self.write() as conn:
+            return editors.cancel(conn, ident, now or datetime.now(UTC))
+
+    def reschedule(self, ident: str | int, at: datetime) -> int:
+        """Move queued/failed posts so the earliest is due at ``at``, spacing kept; count."""
+        with self.write() as conn:
+            return editors.reschedule(conn, ident, at, datetime.now(UTC))
+
+    def retry(self, ident: str | int, now: datetime) -> int:
+        """Queue failed / needs_review posts again, due ``now``; count."""
+        with self.write() as conn:
+            return editors.retry(conn, ident, now)
+
+    def edit_post(self, post_id: int, draft: PostDraft) -> None:
+        """Replace an unpublished post's draft (StoreError once published or in flight)."""
+        with self.write() as conn:
+            editors.edit_post(conn, post_id, draft, datetime.now(UTC))
+
+    def list_posts(
+        self,
+        *,
+        status: str | None = None,
+        platform: str | None = None,
+        article: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[PostView]:
+        """Posts ordered by due time, filtered."""
+        with self.read() as conn:
+            return editors.list_posts(
+                conn, status=status, platform=platform, article=article, limit=limit, offset=offset
+            )
+
+    def get_article(self, article_id: int) -> ArticleView:
+        """The article, its posts and share links (NotFoundError if unknown)."""
+        with self.read() as conn:
+            return editors.get_article(conn, article_id)
+
+    def _must_exist(self, conn: Connection, article_id: int) -> None:
+        editors.target_ids(conn, f"a{article_id}", ())
+
+    def next_due(self) -> datetime | None:
+        """The earliest due time among queued, failed and lease-expired posts."""
+        with self.read() as conn:
+            times = [
+                conn.scalar(select(func.min(column)).where(posts.c.state == state))
+                for state, column in (
+                    ("queued", posts.c.due_at),
+                    ("failed", posts.c.next_attempt_at),
+                    ("sending", posts.c.lease_until),
+                )
+            ]
+        found = [t for t in times if t is not None]
+        return min(found) if found else None
+
+    def counts(self) -> dict[str, int]:
+        """Number of posts per state."""
+        with self.read() as conn:
+            rows = conn.execute(select(posts.c.state, func.count()).group_by(posts.c.state))
+            return {state: int(n) for state, n in rows}
+
+    # --- accounts ---------------------------------------------------------------
+    def _upsert_account(self, conn: Connection, platform: str, account: str, **values: Any) -> None:
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        stmt = dialect_insert(accounts).values(platform=platform, account=account, **values)
+        conn.execute(
+            stmt.on_conflict_do_update(index_elements=["platform", "account"], set_=values)
+        )
+
+    def load_session(self, platform: str, account: str) -> str | None:
+        """The saved login session of an account."""
+        with self.read() as conn:
+            return conn.scalar(
+                select(accounts.c.session).where(
+                    accounts.c.platform == platform, accounts.c.account == account
+                )
+            )
+
+    def save_session(self, platform: str, account: str, session: str) -> None:
+        """Keep an account's login session."""
+        with self.write() as conn:
+            self._upsert_account(conn, platform, account, session=session)
+
+    def block_account(
+        self, platform: str, account: str, until: datetime | None, reason: str
+    ) -> None:
+        """Skip the account's posts until ``until`` (None: until ``clear_block``)."""
+        with self.write() as conn:
+            self._upsert_account(
+                conn,
+                platform,
+                account,
+                blocked=True,
+                blocked_until=until,
+                block_reason=reason,
+                last_error=reason,
+                last_error_at=datetime.now(UTC),
+            )
+
+    def clear_block(self, platform: str, account: str) -> None:
+        """Lift an account's block (after fixing its credentials)."""
+        with self.write() as conn:
+            self._upsert_account(
+                conn, platform, account, blocked=False, blocked_until=None, block_reason=None
+            )
+
+    def account_status(self) -> list[dict[str, Any]]:
+        """Per account: last success, last error, block state."""
+        with self.read() as conn:
+            rows = conn.execute(select(accounts).order_by(accounts.c.platform, accounts.c.account))
+            return [
+                {
+                    "platform": r.platform,
+                    "account": r.account,
+                    "last_success": r.last_success_at,
+                    "last_error": r.last_error,
+                    "last_error_at": r.last_error_at,
+                    "blocked": bool(r.blocked),
+                    "blocked_until": r.blocked_until,
+                    "block_reason": r.block_reason,
+                }
+                for r in rows
+            ]
+
+    # --- daemon -----------------------------------------------------------------
+    def heartbeat(self, owner: str, now: datetime) -> None:
+        """Record that ``owner`` is alive (also refreshes its daemon lock)."""
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        with self.write() as conn:
+            stmt = dialect_insert(daemons).values(owner=owner, heartbeat_at=now)
+            conn.execute(
+                stmt.on_conflict_do_update(index_elements=["owner"], set_={"heartbeat_at": now})
+            )
+            conn.execute(
+                update(daemon_lock).where(daemon_lock.c.owner == owner).values(heartbeat_at=now)
+            )
+
+    def daemons(self) -> list[dict[str, Any]]:
+        """Daemons that reported, newest heartbeat first."""
+        with self.read() as conn:
+            rows = conn.execute(select(daemons).order_by(daemons.c.heartbeat_at.desc()))
+            return [{"owner": r.owner, "heartbeat": r.heartbeat_at} for r in rows]
+
+    def acquire_daemon_lock(self, owner: str, now: datetime, stale_after: timedelta) -> bool:
+        """SQLite: True if ``owner`` now holds the one-daemon lock (a holder whose heartbeat is
+        older than ``stale_after`` is taken over). PostgreSQL: always True (shared work)."""
+        if self.dialect == "postgresql":
+            return True
+        with self.write() as conn:
+            row = conn.execute(select(daemon_lock).where(daemon_lock.c.id == 1)).first()
+            if row is None:
+                conn.execute(insert(daemon_lock).values(id=1, owner=owner, heartbeat_at=now))
+                return True
+            if row.owner != owner and row.heartbeat_at > now - stale_after:
+                return False
+            conn.execute(
+                update(daemon_lock)
+                .where(daemon_lock.c.id == 1)
+                .values(owner=owner, heartbeat_at=now)
+            )
+            return True
+
+    def release_daemon_lock(self, owner: str) -> None:
+        """Give the daemon lock up (if ``owner`` holds it)."""
+        with self.write() as conn:
+            conn.execute(daemon_lock.delete().where(daemon_lock.c.owner == owner))
+
+    def event(self, kind: str, message: str, *, post_id: int | None = None, now: datetime) -> None:
+        """Append to the audit log."""
+        with self.write() as conn:
+            conn.execute(insert(events).values(at=now, kind=kind, message=message, post_id=post_id))
+
+    def events(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest audit log entries."""
+        with self.read() as conn:
+            rows = conn.execute(select(events).order_by(events.c.id.desc()).limit(limit))
+            return [dict(r._mapping) for r in rows]

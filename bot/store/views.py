@@ -1,0 +1,102 @@
+"""Values the store hands out (claims, post and article views) and small helpers."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.errors import NotFoundError
+from bot.platforms.base import Outgoing
+from bot.threads import PostDraft, draft_from_dict
+
+STATES = ("queued", "sending", "published", "failed", "needs_review", "cancelled")
+_IDENT = re.compile(r"^\s*([atp]?)(\d+)\s*$", re.IGNORECASE)
+_IDENT_KINDS = {"a": "article", "t": "thread", "p": "post", "": "post"}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claimed post: publish ``outgoing``, then confirm/fail/release it."""
+
+    post_id: int
+    thread_id: int
+    article_id: int
+    platform: str
+    account: str
+    outgoing: Outgoing
+    attempts: int
+    reclaimed: bool
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class PostView:
+    """A post as editors see it."""
+
+    id: int
+    article_id: int
+    thread_id: int
+    seq: int
+    platform: str
+    account: str
+    state: str
+    due_at: datetime
+    attempts: int
+    draft: PostDraft
+    parent_post_id: int | None = None
+    next_attempt_at: datetime | None = None
+    error: str | None = None
+    uri: str | None = None
+    url: str | None = None
+    published_at: datetime | None = None
+
+    @property
+    def text(self) -> str:
+        """The post's text."""
+        return self.draft.text
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """An article with its posts and share links."""
+
+    id: int
+    source: str
+    title: str
+    url: str | None
+    slug: str
+    content_hash: str
+    created_at: datetime
+    data: Mapping[str, Any]
+    posts: tuple[PostView, ...] = ()
+    share_links: tuple[Mapping[str, str], ...] = field(default=())
+
+
+def parse_ident(ident: str | int) -> tuple[str, int]:
+    """``"a12"`` -> ("article", 12), ``"t34"`` -> thread, ``"p56"`` or ``"56"`` -> post."""
+    match = _IDENT.match(str(ident))
+    if not match:
+        raise NotFoundError(
+            f"not an id: {ident!r} (use a12 for an article, t34 for a thread, p56 or 56 for a post)"
+        )
+    return _IDENT_KINDS[match.group(1).lower()], int(match.group(2))
+
+
+def dumps(data: Any) -> str:
+    """Compact, stable JSON for the store."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def load_draft(raw: str) -> PostDraft:
+    """A draft from its stored JSON."""
+    return draft_from_dict(json.loads(raw))
+
+
+def slugify(title: str) -> str:
+    """A short URL-ish slug of ``title``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    return slug[:80] or "article"

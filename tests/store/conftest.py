@@ -1,0 +1,28 @@
+"""Every store test runs on SQLite and on a real PostgreSQL cluster (tests/pg.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.store import Store, open_store
+from tests.pg import PgServer, pg_server  # noqa: F401  (session fixture)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database URL on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/data/sharebot.db"
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.new_database()
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """An opened store (migrated to head)."""
+    opened = open_store(store_url)
+    yield opened
+    opened.close()

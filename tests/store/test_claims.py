@@ -1,0 +1,137 @@
+"""The claim contract: due posts, parents first, leases, keys fixed at the first claim."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.errors import StoreError
+from bot.platforms.base import Ref
+from bot.store import Store
+from tests.store.helpers import MIN, NOW, Preparer, bluesky_thread, claim, enqueue, reddit_threads
+
+
+def ref(n: int) -> Ref:
+    return Ref(f"at://did:plc:x/app.bsky.feed.post/{n}", f"cid{n}", f"https://bsky.app/{n}")
+
+
+def test_only_due_posts_and_replies_after_their_parent(store: Store) -> None:
+    aid = enqueue(store, [bluesky_thread(0, 3), bluesky_thread(1, 2)], spacing=MIN)
+    assert claim(store, NOW - MIN) == []
+    first = claim(store, NOW + 5 * MIN)
+    assert [c.outgoing.draft.text for c in first] == ["s0 p0 https://example.org"]
+    assert first[0].article_id == aid and first[0].platform == "bluesky"
+    assert first[0].account == "b" and first[0].attempts == 0 and not first[0].reclaimed
+    assert first[0].outgoing.parent is None and first[0].outgoing.root is None
+    assert claim(store, NOW + 5 * MIN, owner="d2") == []  # reply waits for its parent
+    store.confirm(first[0].post_id, "d1", ref(1), NOW + 5 * MIN)
+    reply = claim(store, NOW + 5 * MIN)
+    assert [c.outgoing.draft.text for c in reply] == ["s0 p1"]
+    assert reply[0].outgoing.parent == ref(1) and reply[0].outgoing.root == ref(1)
+    store.confirm(reply[0].post_id, "d1", ref(2), NOW + 5 * MIN)
+    third = claim(store, NOW + 5 * MIN)
+    assert third[0].outgoing.parent == ref(2) and third[0].outgoing.root == ref(1)
+
+
+def test_key_and_prepared_fixed_at_first_claim_and_reclaimed_after_lease(store: Store) -> None:
+    enqueue(store, [bluesky_thread(0, 1)])
+    prep = Preparer()
+    (c1,) = claim(store, prepare=prep, lease=MIN)
+    assert re.fullmatch(r"sb[0-9a-f]{16}", c1.outgoing.key)
+    assert c1.outgoing.prepared["rkey"] == "r" + c1.outgoing.key
+    assert claim(store, NOW + MIN / 2, owner="d2", prepare=prep) == []  # lease still held
+    (c2,) = claim(store, NOW + 2 * MIN, owner="d2", prepare=prep)
+    assert c2.reclaimed and c2.attempts == 1 and c2.post_id == c1.post_id
+    assert (c2.outgoing.key, dict(c2.outgoing.prepared)) == (
+        c1.outgoing.key,
+        dict(c1.outgoing.prepared),
+    )
+    assert len(prep.calls) == 1
+    with pytest.raises(StoreError, match="lease"):
+        store.confirm(c1.post_id, "d1", ref(1), NOW + 2 * MIN)
+    store.confirm(c2.post_id, "d2", ref(1), NOW + 2 * MIN)
+    assert store.list_posts()[0].state == "published"
+    assert store.list_posts()[0].url == ref(1).url
+
+
+def test_reddit_chain_crosses_threads_with_subreddit_flair_and_base_dir(store: Store) -> None:
+    enqueue(store, reddit_threads(2, 1), gap=0 * MIN, spacing=0 * MIN, source="posts/x/a.md")
+    refs = []
+    for n in range(3):
+        claims = claim(store)
+        assert len(claims) == 1, n  # one chain: submission, c0.0, c1.0 ... one at a time
+        out = claims[0].outgoing
+        assert (out.subreddit, out.flair) == ("news", "Politics")
+        assert out.base_dir is not None and out.base_dir.endswith("posts/x")
+        assert out.parent == (refs[-1] if refs else None)
+        refs.append(Ref(f"t3_{n}", "", f"https://reddit.example/{n}"))
+        store.confirm(claims[0].post_id, "d1", refs[-1], NOW)
+    assert claims[0].outgoing.draft.text == "c1.0"
+    assert claim(store) == []
+
+
+def test_blocked_accounts_are_skipped(store: Store) -> None:
+    enqueue(store, [bluesky_thread(0, 1), *reddit_threads(1, 0)], gap=0 * MIN)
+    store.block_account("bluesky", "b", NOW + 10 * MIN, "429")
+    store.block_account("reddit", "r", None, "wrong password")
+    assert claim(store) == []
+    assert [c.platform for c in claim(store, NOW + 11 * MIN, limit=5, lease=9999 * MIN)] == [
+        "bluesky"
+    ]
+    assert claim(store, NOW + 1000 * MIN) == []
+    store.clear_block("reddit", "r")
+    assert [c.platform for c in claim(store, NOW + 11 * MIN)] == ["reddit"]
+    status = {a["platform"]: a for a in store.account_status()}
+    assert status["bluesky"]["blocked_until"] == NOW + 10 * MIN
+    assert not status["reddit"]["blocked"] and status["reddit"]["last_error"] == "wrong password"
+
+
+def test_filters_limit_and_one_post_per_thread(store: Store) -> None:
+    aid = enqueue(
+        store, [bluesky_thread(0, 2), bluesky_thread(1, 2), *reddit_threads(1, 1)], gap=0 * MIN
+    )
+    other = enqueue(store, [bluesky_thread(0, 1)], gap=0 * MIN)
+    assert [c.platform for c in claim(store, platforms=["reddit"])] == ["reddit"]
+    assert [c.article_id for c in claim(store, article_id=other)] == [other]
+    got = claim(store, limit=10)
+    assert len(got) == 2 and len({c.thread_id for c in got}) == 2
+    assert {c.article_id for c in got} == {aid}
+    assert claim(store, platforms=[]) == []
+
+
+def test_fail_release_renew(store: Store) -> None:
+    enqueue(store, [bluesky_thread(0, 1), bluesky_thread(1, 1), bluesky_thread(2, 1)], gap=0 * MIN)
+    a, b, c = claim(store, limit=3)
+    with pytest.raises(StoreError):
+        store.fail(a.post_id, "other", error="x", retry_at=None, now=NOW)
+    store.fail(a.post_id, "d1", error="503", retry_at=NOW + 5 * MIN, now=NOW)
+    store.fail(b.post_id, "d1", error="rejected", retry_at=None, now=NOW, review=True)
+    store.release(c.post_id, "d1", NOW)
+    states = {p.id: (p.state, p.attempts, p.error) for p in store.list_posts()}
+    assert states[a.post_id] == ("failed", 1, "503")
+    assert states[b.post_id] == ("needs_review", 1, "rejected")
+    assert states[c.post_id] == ("queued", 0, None)
+    assert store.counts() == {"failed": 1, "needs_review": 1, "queued": 1}
+    assert [x.post_id for x in claim(store, NOW + MIN, lease=60 * MIN)] == [c.post_id]
+    (again,) = claim(store, NOW + 5 * MIN)
+    assert again.post_id == a.post_id and again.attempts == 1 and not again.reclaimed
+    store.renew_lease(again.post_id, "d1", NOW + 60 * MIN)
+    assert claim(store, NOW + 30 * MIN, owner="d2") == []
+    with pytest.raises(StoreError):
+        store.renew_lease(again.post_id, "d2", NOW + 90 * MIN)
+    store.release(again.post_id, "d1", NOW + 6 * MIN)  # tried before: back as failed, due now
+    post = next(p for p in store.list_posts() if p.id == a.post_id)
+    assert (post.state, post.attempts, post.next_attempt_at) == ("failed", 1, NOW + 6 * MIN)
+
+
+def test_next_due_counts_and_success_recorded(store: Store) -> None:
+    assert store.next_due() is None
+    enqueue(store, [bluesky_thread(0, 2)], first=NOW + 30 * MIN)
+    assert store.next_due() == NOW + 30 * MIN
+    (c,) = claim(store, NOW + 30 * MIN, lease=2 * MIN)
+    assert store.next_due() == NOW + 31 * MIN  # the reply's due time
+    store.confirm(c.post_id, "d1", ref(1), NOW + 31 * MIN)
+    assert store.counts() == {"published": 1, "queued": 1}
+    (acct,) = store.account_status()
+    assert acct["last_success"] == NOW + 31 * MIN and acct["blocked"] is False

@@ -1,0 +1,46 @@
+"""Migrations: ordered, recorded once each, and a first-migration database upgrades intact."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, select
+
+from bot.platforms.base import Ref
+from bot.store import Store, open_store
+from bot.store.engine import make_engine
+from bot.store.schema import MIGRATIONS, migrate, schema_migrations
+from tests.store.helpers import MIN, NOW, bluesky_thread, claim, enqueue, reddit_threads
+
+
+def test_first_migration_database_upgrades_with_data_intact(store_url: str) -> None:
+    engine = make_engine(store_url)
+    with engine.begin() as conn:
+        assert migrate(conn, MIGRATIONS[:1]) == [1]
+    old = Store(engine)
+    aid = enqueue(old, [bluesky_thread(0, 2), *reddit_threads(1, 1)])
+    (c,) = claim(old, platforms=["bluesky"])
+    old.confirm(c.post_id, "d1", Ref("at://x", "cid", "https://u"), NOW)
+    old.save_session("bluesky", "b", "jwt")
+    before = [(p.id, p.state, p.text, p.due_at, p.url) for p in old.list_posts(limit=10)]
+    assert "daemons" not in inspect(engine).get_table_names()
+    old.close()
+
+    store = open_store(store_url)
+    after = [(p.id, p.state, p.text, p.due_at, p.url) for p in store.list_posts(limit=10)]
+    assert after == before and store.get_article(aid).title == "Partners"
+    assert store.load_session("bluesky", "b") == "jwt"
+    with store.read() as conn:
+        versions = list(conn.scalars(select(schema_migrations.c.version)))
+        indexes = {ix["name"] for ix in inspect(conn).get_indexes("posts")}
+    assert versions == [1, 2] and "ix_posts_state_due" in indexes
+    store.heartbeat("d1", NOW)  # the tables of migration 2 work
+    assert [x.post_id for x in claim(store, NOW + 2 * MIN)] != []
+    store.close()
+
+
+def test_reopening_applies_nothing_twice(store_url: str) -> None:
+    open_store(store_url).close()
+    store = open_store(store_url)
+    with store.write() as conn:
+        assert migrate(conn) == []
+        assert len(list(conn.scalars(select(schema_migrations.c.version)))) == len(MIGRATIONS)
+    store.close()
