@@ -1,8 +1,10 @@
 """Bluesky adapter overhead: BlueskyPlatform.send vs a bare atproto createRecord loop.
 
 Both sides write the same posts (fixed rkey and createdAt) to one local PDS, each to its
-own account, interleaved post by post so drift in the PDS affects both alike. The integrator
-extends the adapter side to the full publish path (store claim + confirm).
+own account, interleaved post by post so drift in the PDS affects both alike. A third side,
+on a third account, goes through the full publish path (bot.publish.Publisher: claim ->
+send -> confirm) over the in-memory store of tests/publish/fakes.py (the SQLite store once
+bot.store lands): ``RESULT publish_overhead_ratio_bluesky``.
 
     python bench/bluesky.py [--posts 200]
 """
@@ -22,7 +24,9 @@ from bot.config import BlueskyAccount, Secret
 from bot.platforms.base import Outgoing
 from bot.platforms.bluesky import BlueskyPlatform, make_rkey
 from bot.platforms.bluesky import created_at as iso
+from bot.publish import Publisher, PublishOptions
 from bot.threads import PostDraft
+from tests.publish.fakes import FakeStore
 from tests.servers.pds.server import start_pds
 
 TARGET = 1.15
@@ -72,6 +76,23 @@ def adapter_send(platform: BlueskyPlatform, n: int, post: tuple[str, str, str]) 
     return time.perf_counter() - started
 
 
+class PathRunner:
+    """The full publish path over a store: each post is queued, claimed, sent, confirmed."""
+
+    def __init__(self, platform: BlueskyPlatform) -> None:
+        self.store = FakeStore()
+        options = PublishOptions(owner="bench", concurrency=1)
+        self.pub = Publisher(self.store, lambda n, a: platform, {"bluesky": ["bench"]}, options)
+
+    def send(self, text: str) -> float:
+        self.store.add_thread("bluesky", "bench", [text], due=datetime.now(UTC))
+        started = time.perf_counter()
+        (outcome,) = self.pub.run_until_idle()
+        elapsed = time.perf_counter() - started
+        assert outcome.state == "published", outcome
+        return elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=200)
@@ -86,11 +107,15 @@ def main() -> None:
         client.login(bare_handle, bare_pw, fetch_bsky_profile=False)
         account = BlueskyAccount("bench", handle, Secret(password), pds.url)
         platform = BlueskyPlatform(account, Sessions())
+        _, path_handle, path_pw = pds.create_account("benchpath")
+        path_account = BlueskyAccount("bench", path_handle, Secret(path_pw), pds.url)
+        path = PathRunner(BlueskyPlatform(path_account, Sessions()))
         warm = zip(posts("warm-bare", 0, 10, base), posts("warm-adapter", 0, 10, base), strict=True)
         for i, (bare_post, adapter_post) in enumerate(warm):  # connections, imports, caches
             bare_send(client, bare_did, bare_post)
             adapter_send(platform, i, adapter_post)
-        bare_total = adapter_total = 0.0
+            path.send(f"warm-path post {i}")
+        bare_total = adapter_total = path_total = 0.0
         bare_posts = posts("bare", 0, args.posts, base)
         adapter_posts = posts("adapter", 0, args.posts, base)
         for i in range(args.posts):  # interleaved post by post; who goes first alternates
@@ -100,13 +125,17 @@ def main() -> None:
             else:
                 adapter_total += adapter_send(platform, i, adapter_posts[i])
                 bare_total += bare_send(client, bare_did, bare_posts[i])
+            path_total += path.send(f"path post {i}: the quick brown fox")
         platform.close()
+        path.pub.close()
         client.request.close()
     count = args.posts
     ratio = adapter_total / bare_total
     print(f"bare atproto loop : {count / bare_total:8.1f} posts/s ({count} posts)")
     print(f"BlueskyPlatform   : {count / adapter_total:8.1f} posts/s ({count} posts)")
+    print(f"publish path      : {count / path_total:8.1f} posts/s ({count} posts)")
     print(f"RESULT bluesky_adapter_overhead_ratio {ratio:.3f} target <= {TARGET}")
+    print(f"RESULT publish_overhead_ratio_bluesky {path_total / bare_total:.3f} target <= {TARGET}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 Both reply to their own previous comment, through real PRAW and the same local
 stand-in; the two are interleaved in rounds so drift hits both alike; the ratio is the median of the
 rounds' ratios. Prints
-``RESULT reddit_adapter_overhead_ratio <adapter/bare> target <= 1.15``.
+``RESULT reddit_adapter_overhead_ratio <adapter/bare> target <= 1.15``, and the same for the
+full publish path (bot.publish.Publisher: claim -> send -> confirm, one post at a time) as
+``RESULT publish_overhead_ratio_reddit <path/bare> target <= 1.15``. The path's store is the
+in-memory one from tests/publish/fakes.py until bot.store lands (then: the SQLite store).
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ import praw
 from bot.config import RedditAccount, Secret
 from bot.platforms.base import Outgoing, Ref
 from bot.platforms.reddit import RedditPlatform
+from bot.publish import Publisher, PublishOptions
 from bot.threads import PostDraft
+from tests.publish.fakes import FakeStore
 from tests.servers.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -43,6 +48,25 @@ class NoSessions:
 
     def block_account(self, platform: str, account: str, until: object, reason: str) -> None:
         return None
+
+
+class PathRunner:
+    """The full publish path over a store: each comment is queued, claimed, sent, confirmed."""
+
+    def __init__(self, adapter: RedditPlatform, root: Ref) -> None:
+        self.store = FakeStore()
+        self.last = self.store.add_published("reddit", "bench", root)
+        options = PublishOptions(owner="bench", concurrency=1)
+        self.pub = Publisher(self.store, lambda n, a: adapter, {"reddit": ["bench"]}, options)
+
+    def send(self, text: str) -> float:
+        draft = PostDraft(text=text, kind="comment")
+        (self.last,) = self.store.add_thread("reddit", "bench", [draft], parent=self.last)
+        start = time.perf_counter()
+        (outcome,) = self.pub.run_until_idle()
+        elapsed = time.perf_counter() - start
+        assert outcome.state == "published", outcome
+        return elapsed
 
 
 def main() -> None:
@@ -81,9 +105,13 @@ def main() -> None:
         )
         bare_parent = bare.submission(root.uri[3:])
         bare_parent.reply("warm-up")  # both clients hold a token and a connection
+        path_adapter = RedditPlatform(account, NoSessions())
+        path = PathRunner(path_adapter, root)
+        path.send("warm-up")
         parent: Ref = root
-        totals = {"adapter": 0.0, "bare": 0.0}
+        totals = {"adapter": 0.0, "bare": 0.0, "path": 0.0}
         ratios = []
+        path_ratios = []
         per_round = COMMENTS // ROUNDS
         for r in range(ROUNDS):
             start = time.perf_counter()
@@ -98,15 +126,22 @@ def main() -> None:
             for _ in range(per_round):
                 bare_parent = bare_parent.reply(BODY)
             bare_time = time.perf_counter() - start
+            path_time = sum(path.send(BODY) for _ in range(per_round))
+            totals["path"] += path_time
+            path_ratios.append(path_time / bare_time)
             totals["adapter"] += adapter_time
             totals["bare"] += bare_time
             ratios.append(adapter_time / bare_time)
         adapter.close()
-        assert standin.count("t1") == 2 * COMMENTS + 1
+        path.pub.close()
+        assert standin.count("t1") == 3 * COMMENTS + 2
     # The median of the rounds' ratios: one scheduler hiccup on 2 cores moves a total.
     ratio = statistics.median(ratios)
     print(f"adapter {totals['adapter']:.3f}s, bare PRAW {totals['bare']:.3f}s for {COMMENTS} each")
+    print(f"full publish path {totals['path']:.3f}s (in-memory store)")
     print(f"RESULT reddit_adapter_overhead_ratio {ratio:.3f} target <= 1.15")
+    path_ratio = statistics.median(path_ratios)
+    print(f"RESULT publish_overhead_ratio_reddit {path_ratio:.3f} target <= 1.15")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ LAYERS: dict[str, int] = {
     "bot.compile": 2,
     "bot.links": 3,
     "bot.schedule": 4,
+    "bot.platforms.base": 4,  # the adapter protocol and its value types: no I/O
     "bot.store": 5,
     "bot.platforms": 6,
     "bot.images": 6,

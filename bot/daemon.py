@@ -1,0 +1,257 @@
+"""The publishing daemon: APScheduler 3.x as the clock, the store as the schedule.
+
+The main thread sleeps on one event. It is set by scheduler jobs (a date job at
+``store.next_due()``, a periodic tick), by every finished post (its reply may now
+be due, and a worker is free) and by SIGTERM/SIGINT. On each wake-up the daemon
+claims what is due through :class:`bot.publish.Publisher` and re-arms the date
+job. Nothing polls: an idle daemon wakes once per tick.
+
+On SIGTERM/SIGINT it stops claiming, lets in-flight sends finish (claims not yet
+sent are released), and returns 0. On SQLite only one daemon may run per store:
+an ``flock`` on ``<database>.daemon.lock`` (released by the kernel if the process
+dies, so a SIGKILLed daemon never blocks its restart). On PostgreSQL several
+daemons share the work through the store's ``FOR UPDATE SKIP LOCKED`` claims.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from bot.config import BlueskyAccount, RedditAccount, Settings
+from bot.errors import BotError, ConfigError, StoreError
+from bot.platforms.base import Platform, SessionCache
+from bot.publish import Outcome, Publisher
+
+log = logging.getLogger("sharebot.daemon")
+SEND_TIMEOUT = 8.0  # seconds per HTTP exchange
+ADAPTERS = {"bluesky": "BlueskyPlatform", "reddit": "RedditPlatform"}
+
+
+def accounts_of(settings: Settings) -> dict[str, list[str]]:
+    """Configured account names per platform (the first is each platform's default)."""
+    found = {
+        "bluesky": [a.name for a in settings.bluesky],
+        "reddit": [a.name for a in settings.reddit],
+    }
+    return {name: names for name, names in found.items() if names}
+
+
+def platform_factory(
+    settings: Settings, sessions: SessionCache, **adapter_options: Any
+) -> Callable[[str, str], Platform]:
+    """A factory building the real adapter for (platform, account name); SDKs load lazily."""
+
+    def build(platform: str, account: str) -> Platform:
+        configured: dict[str, Sequence[BlueskyAccount | RedditAccount]] = {
+            "bluesky": settings.bluesky,
+            "reddit": settings.reddit,
+        }
+        for acct in configured.get(platform, ()):
+            if acct.name == account:
+                module = importlib.import_module(f"bot.platforms.{platform}")
+                cls = getattr(module, ADAPTERS[platform])
+                return cast(Platform, cls(acct, sessions, **adapter_options))
+        raise ConfigError(f"no {platform} account named {account!r} in the configuration")
+
+    return build
+
+
+def sqlite_path(store_url: str) -> Path | None:
+    """The database file of an ``sqlite:///`` URL (None for other stores or memory)."""
+    if not store_url.startswith("sqlite"):
+        return None
+    _, _, rest = store_url.partition(":///")
+    path = rest.split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+@contextmanager
+def single_daemon_lock(store_url: str) -> Iterator[None]:
+    """Refuse a second daemon on one SQLite store; no-op for PostgreSQL."""
+    db = sqlite_path(store_url)
+    if db is None:
+        yield
+        return
+    lock_path = db.with_name(db.name + ".daemon.lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            raise StoreError(
+                f"another sharebot daemon ({holder}) is already running on {db}; "
+                "stop it first (use PostgreSQL to run several daemons on one store)"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+class Daemon:
+    """Wakes on due posts, a periodic tick, finished posts and signals; see the module doc."""
+
+    def __init__(
+        self,
+        store: Any,
+        publisher: Publisher,
+        *,
+        tick: float = 30.0,
+        heartbeat_every: float = 15.0,
+        sync: Callable[[], object] | None = None,
+        sync_every: float = 60.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self.store = store
+        self.publisher = publisher
+        self.clock = clock
+        self.sync = sync
+        self.stopping = threading.Event()
+        self._wake = threading.Event()
+        self._armed: datetime | None = None
+        self.outcomes: dict[str, int] = {}
+        self.scheduler = BackgroundScheduler(timezone=UTC)
+        self.scheduler.add_job(self.wake, "interval", seconds=tick, id="tick")
+        self.scheduler.add_job(self._heartbeat, "interval", seconds=heartbeat_every, id="beat")
+        if sync is not None:
+            self.scheduler.add_job(self._sync, "interval", seconds=sync_every, id="sync")
+
+    def wake(self) -> None:
+        """Make the main loop look at the store now."""
+        self._wake.set()
+
+    def request_stop(self, signum: int | None = None, frame: object = None) -> None:
+        """Stop claiming and let :meth:`run` return (signal handler)."""
+        if signum is not None:
+            log.info("signal %s: stopping (in-flight posts finish)", signal.Signals(signum).name)
+        self.stopping.set()
+        self.publisher.stopping.set()
+        self._wake.set()
+
+    def install_signals(self) -> None:
+        """SIGTERM and SIGINT stop the daemon gracefully (main thread only)."""
+        signal.signal(signal.SIGTERM, self.request_stop)
+        signal.signal(signal.SIGINT, self.request_stop)
+
+    def run(self) -> Mapping[str, int]:
+        """Publish until stopped; returns outcome counts by state."""
+        self._heartbeat()
+        if self.sync is not None:
+            self._sync()
+        self.scheduler.start()
+        log.info("daemon %s started", self.publisher.owner)
+        try:
+            self._wake.set()
+            while not self.stopping.is_set():
+                self._wake.wait()
+                self._wake.clear()
+                if not self.stopping.is_set():
+                    self._step()
+        finally:
+            self.scheduler.shutdown(wait=False)
+            self.publisher.stop()
+            log.info("daemon stopped: %s", self.outcomes)
+        return self.outcomes
+
+    def run_once(self) -> Mapping[str, int]:
+        """Publish what is due now (and replies that become due), then return."""
+        self._heartbeat()
+        if self.sync is not None:
+            self._sync()
+        for outcome in self.publisher.run_until_idle():
+            self._count(outcome)
+        self.publisher.stop()
+        return self.outcomes
+
+    def _step(self) -> None:
+        try:
+            started = self.publisher.dispatch()
+        except BotError as exc:
+            log.error("claim failed: %s", exc)
+            return
+        for future in started:
+            future.add_done_callback(self._finished)
+        if started and self.publisher.free_slots() > 0:
+            self._wake.set()  # maybe more is due than one claim took
+        self._arm()
+
+    def _arm(self) -> None:
+        """Schedule a wake-up at the next due time (only if it lies in the future)."""
+        try:
+            due = self.store.next_due()
+        except BotError as exc:
+            log.error("next_due failed: %s", exc)
+            return
+        if due is None or due <= self.clock() or due == self._armed:
+            return
+        self._armed = due
+        self.scheduler.add_job(
+            self._fire,
+            "date",
+            run_date=due,
+            id="next-due",
+            replace_existing=True,
+            max_instances=64,  # a wake-up is never skipped because the last one still runs
+            misfire_grace_time=None,  # nor because the scheduler woke late
+        )
+
+    def _fire(self) -> None:
+        self._armed = None
+        self.wake()
+
+    def _finished(self, future: Future[Outcome]) -> None:
+        if not future.cancelled() and future.exception() is None:
+            self._count(future.result())
+        self._wake.set()
+
+    def _count(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.state] = self.outcomes.get(outcome.state, 0) + 1
+
+    def _heartbeat(self) -> None:
+        try:
+            self.store.heartbeat(self.publisher.owner, self.clock())
+        except BotError as exc:
+            log.warning("heartbeat failed: %s", exc)
+
+    def _sync(self) -> None:
+        assert self.sync is not None
+        try:
+            self.sync()
+        except BotError as exc:
+            log.error("posts/ sync failed: %s", exc)
+        self.wake()
+
+
+def build_publisher(
+    store: Any,
+    settings: Settings,
+    *,
+    factory: Callable[[str, str], Platform] | None = None,
+    accounts: Mapping[str, Sequence[str]] | None = None,
+    **options: Any,
+) -> Publisher:
+    """A Publisher for ``settings`` (tests inject ``factory``/``accounts``)."""
+    from bot.publish import PublishOptions
+
+    return Publisher(
+        store,
+        # a send never outlives the 10 s a stopping daemon has to exit
+        factory or platform_factory(settings, store, timeout=SEND_TIMEOUT),
+        accounts if accounts is not None else accounts_of(settings),
+        PublishOptions.from_settings(settings, **options),
+    )

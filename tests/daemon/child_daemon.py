@@ -1,0 +1,52 @@
+"""A daemon process for the crash test: bot.daemon.Daemon + bot.publish.Publisher with the
+real adapters, over tests/daemon/sqlstore.py (until bot.store and config.load land; then
+the test runs `sharebot run`). Prints "ready" once the daemon loop starts.
+
+    python -m tests.daemon.child_daemon DB PDS_URL HANDLE REDDIT_URL OWNER
+    (app password in SHAREBOT_CRASH_BSKY_PASSWORD)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from datetime import timedelta
+
+from bot.config import BlueskyAccount, RedditAccount, Secret
+from bot.daemon import Daemon
+from bot.platforms.bluesky import BlueskyPlatform
+from bot.platforms.reddit import RedditPlatform
+from bot.publish import Publisher, PublishOptions
+from tests.daemon.sqlstore import SqlStore
+from tests.servers.reddit.standin import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME
+
+
+def main(db: str, pds_url: str, handle: str, reddit_url: str, owner: str) -> None:
+    store = SqlStore(db)
+    bsky = BlueskyAccount("b", handle, Secret(os.environ["SHAREBOT_CRASH_BSKY_PASSWORD"]), pds_url)
+    red = RedditAccount(
+        "r", client_id=CLIENT_ID, client_secret=Secret(CLIENT_SECRET), user_agent="crash/0.1",
+        username=USERNAME, password=Secret(PASSWORD), oauth_url=reddit_url,
+        reddit_url=reddit_url, subreddits=("sharebot_test",),
+    )  # fmt: skip
+    adapters = {
+        "bluesky": BlueskyPlatform(bsky, store, timeout=2.0),
+        "reddit": RedditPlatform(red, store, timeout=0.5),
+    }
+    options = PublishOptions(
+        owner=owner, concurrency=4, lease=timedelta(seconds=2), backoff_base=0.2,
+        backoff_max=1.0, max_attempts=50, max_ambiguous=50,
+    )  # fmt: skip
+    accounts = {"bluesky": ["b"], "reddit": ["r"]}
+    pub = Publisher(store, lambda n, a: adapters[n], accounts, options)
+    daemon = Daemon(store, pub, tick=0.5)
+    daemon.install_signals()
+    threading.Timer(0, lambda: print("ready", flush=True)).start()
+    daemon.run()
+    pub.close()
+    store.close()
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:6])

@@ -1,0 +1,27 @@
+"""Fixtures for the daemon tests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from tests.servers.pds.server import PdsServer, start_pds
+
+
+@pytest.fixture(autouse=True)
+def _restore_root_logging() -> Iterator[None]:
+    """bot.logs.setup replaces the root handlers: put pytest's back afterwards."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+@pytest.fixture(scope="session")
+def pds() -> Iterator[PdsServer]:
+    """One reference PDS for this folder's tests (each test makes its own account)."""
+    with start_pds() as server:
+        yield server
