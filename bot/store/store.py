@@ -208,8 +208,7 @@ class Store:
                     cid=ref.cid,
                     url=ref.url,
                     published_at=now,
-                    lease_owner=None,
-                    lease_until=None,
+                    lease_until=None,  # lease_owner stays: who published it
                     last_error=None,
                     updated_at=now,
                 )
