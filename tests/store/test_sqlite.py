@@ -93,3 +93,17 @@ def test_bad_store_urls_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="not a database URL"):
         open_store("not a url")
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_store_errors_never_show_parameters(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path}/s.db")
+    with store.write() as conn:
+        conn.exec_driver_sql(
+            "CREATE TRIGGER no_sessions BEFORE UPDATE ON accounts BEGIN "
+            "SELECT RAISE(ABORT, 'refused'); END"
+        )
+    store.save_session("bluesky", "b", "first")
+    with pytest.raises(StoreError, match="refused") as caught:
+        store.save_session("bluesky", "b", "secret-token-123")
+    store.close()
+    assert "secret-token-123" not in str(caught.value)
