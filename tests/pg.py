@@ -24,7 +24,21 @@ from pathlib import Path
 import psycopg
 import pytest
 
-BIN = Path(os.environ.get("SHAREBOT_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _pg_bin() -> Path:
+    """SHAREBOT_PG_BIN, else the newest Debian cluster binaries, else initdb on PATH."""
+    if "SHAREBOT_PG_BIN" in os.environ:
+        return Path(os.environ["SHAREBOT_PG_BIN"])
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
+    )
+    if found:
+        return found[-1].parent
+    on_path = shutil.which("initdb")
+    return Path(on_path).parent if on_path else Path("/usr/lib/postgresql/15/bin")
+
+
+BIN = _pg_bin()
 USER = "sharebot-test"
 
 
