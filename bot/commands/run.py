@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from bot.config import Settings
+from bot.config import Settings, parse_duration
 from bot.errors import ConfigError
 
 CONFIG_SECRETS = ("password", "client_secret", "refresh_token")
@@ -98,7 +98,8 @@ def run(ctx: click.Context, once: bool, log_format: str, log_level: str, sandbox
     try:
         with single_daemon_lock(settings.store_url):
             publisher = build_publisher(store, settings)
-            daemon = Daemon(store, publisher, sync=posts_sync(settings, store))
+            tick = parse_duration(settings.tick).total_seconds()
+            daemon = Daemon(store, publisher, tick=tick, sync=posts_sync(settings, store))
             if once:
                 counts = daemon.run_once()
             else:
