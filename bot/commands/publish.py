@@ -144,9 +144,11 @@ def _queue(
     from bot.links import share_links
     from bot.readers import read_source
 
-    if source.isdigit():
-        view = store.get_article(int(source))
-        return int(source), getattr(view, "share_links", None)
+    ident = source.lower().removeprefix("a")
+    if ident.isdigit():  # 12 or a12, as `sharebot queue` prints it
+        view = store.get_article(int(ident))
+        _due_now(store, int(ident), targets)
+        return int(ident), getattr(view, "share_links", None)
     article = read_source(source)
     platforms = targets or tuple(_accounts(settings))
     if not platforms:
@@ -160,6 +162,15 @@ def _queue(
     return enqueue_now(store, article, source, settings, threads, now), share_links(
         article, utm=settings.utm
     )
+
+
+def _due_now(store: Any, article_id: int, targets: tuple[str, ...]) -> None:
+    """Make every queued/failed post of a queued article due now (each keeps its thread order:
+    a reply is still claimed only after its parent is published)."""
+    now = datetime.now(UTC)
+    for post in store.list_posts(article=article_id, limit=100_000):
+        if post.state in ("queued", "failed") and (not targets or post.platform in targets):
+            store.reschedule(f"p{post.id}", now)
 
 
 def _publish(

@@ -53,3 +53,15 @@ def test_rejected_post_exits_1_with_the_reason(cli):
     assert "FAILED" in result.stderr and "SUBREDDIT_NOTALLOWED" in result.stderr
     assert "needs_review" in result.stderr
     cli.assert_no_secret(result.stdout, result.stderr)
+
+
+def test_publish_a_queued_article_id_sends_it_now(cli):
+    article = cli.tmp / "later.txt"
+    article.write_text(SHORT.replace("Short article", "Later article"), encoding="utf-8")
+    added = cli.run("queue", "add", str(article), "--at", "+6h", "--to", "bluesky", "--json")
+    assert added.returncode == 0, added.stderr
+    article_id = json.loads(added.stdout)["article"]
+    result = cli.run("publish", f"a{article_id}", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    urls = BSKY_URL.findall(result.stdout)
+    assert urls and len(urls) == len(cli.records())
