@@ -154,16 +154,11 @@ def _print_threads(store: Any, article_id: int) -> None:
 
 
 def _print_links(links: dict[str, Any]) -> None:
-    print("\nshare links (the sample has no article URL, so they carry its title):")
-    sections = [s for s in links["sections"] if s["heading"]]
-    entries = [("article", links["article"])]
-    entries += [(s["heading"], s) for s in sections[:SHOWN_SECTIONS]]
-    for label, entry in entries:
-        print(f"  {_short(label)}" + (f"  {entry['url']}" if entry["url"] else ""))
-        print(f"    Bluesky: {entry['bluesky_intent']}")
-        print(f"    Reddit:  {entry['reddit_submit']}")
-    if len(sections) > SHOWN_SECTIONS:
-        print(f"  … and {len(sections) - SHOWN_SECTIONS} more sections")
+    from bot.commands.publish import share_link_lines
+
+    note = "" if links["article"]["url"] else " (the sample has no URL: they carry its title)"
+    print(f"\nshare links{note}:")
+    print("\n".join(share_link_lines(links, SHOWN_SECTIONS)))
 
 
 def _short(text: str, n: int = 70) -> str:

@@ -190,7 +190,8 @@ def _publish(
         def seen(outcome: Outcome) -> None:
             label = outcome.ref.url if outcome.ref else outcome.error
             progress.console.print(
-                f"post {outcome.post_id} {outcome.platform}: {outcome.state} {label}"
+                f"post {outcome.post_id} {outcome.platform}: {outcome.state} {label}",
+                soft_wrap=True,
             )
             progress.advance(task)
 
@@ -202,10 +203,13 @@ def _publish(
             publisher.close()
 
 
-def _report(outcomes: list[Outcome], links: dict[str, Any] | None) -> None:
-    for o in outcomes:
-        if o.state == "published" and o.ref:
-            click.echo(f"{o.platform}  {o.ref.url}")
+def _report(outcomes: list[Outcome], links: Any) -> None:
+    published = sorted((o for o in outcomes if o.state == "published" and o.ref), key=_order)
+    if published:
+        click.echo("\npublished:")
+    for o in published:
+        assert o.ref is not None
+        click.echo(f"  {o.platform:8} {o.ref.url}")
     failed = [o for o in outcomes if o.state != "published"]
     for o in failed:
         click.echo(
@@ -213,5 +217,27 @@ def _report(outcomes: list[Outcome], links: dict[str, Any] | None) -> None:
         )
     if not outcomes:
         click.echo("nothing was due for this article (already published, or waiting)", err=True)
-    if links:
-        click.echo(json.dumps({"share_links": links}, indent=2, ensure_ascii=False))
+    if isinstance(links, dict) and "article" in links:
+        click.echo("\nshare links:")
+        for line in share_link_lines(links):
+            click.echo(line)
+    elif links:
+        click.echo(json.dumps({"share_links": links}, indent=2, ensure_ascii=False, default=str))
+
+
+def _order(o: Outcome) -> tuple[str, int]:
+    return (o.platform, o.post_id)
+
+
+def share_link_lines(links: dict[str, Any], limit: int | None = None) -> list[str]:
+    """Readable share links: the article's, then each headed section's (at most ``limit``)."""
+    sections = [s for s in links["sections"] if s.get("heading")]
+    entries = [("article", links["article"])] + [(s["heading"], s) for s in sections[:limit]]
+    lines: list[str] = []
+    for label, entry in entries:
+        lines.append(f"  {label}" + (f"  {entry['url']}" if entry.get("url") else ""))
+        lines.append(f"    Bluesky: {entry['bluesky_intent']}")
+        lines.append(f"    Reddit:  {entry['reddit_submit']}")
+    if limit is not None and len(sections) > limit:
+        lines.append(f"  … and {len(sections) - limit} more sections")
+    return lines

@@ -156,14 +156,21 @@ def _print_status(data: dict[str, Any]) -> None:
     console = Console()
     counts = " ".join(f"{k}={v}" for k, v in sorted(data["counts"].items())) or "empty"
     console.print(f"posts: {counts}")
-    console.print(f"next due: {data['next_due'] or '-'}")
+    console.print(f"next due: {_when(data['next_due'])}")
     table = Table("platform", "account", "last success", "last error", "blocked until")
     for row in data["accounts"]:
         table.add_row(
-            *(str(row.get(k) or "-") for k in ("platform", "account", "last_success")),
+            *(str(row.get(k) or "-") for k in ("platform", "account")),
+            _when(row.get("last_success")),
             str(row.get("last_error") or "-"),
-            str(row.get("blocked_until") or "-"),
+            _when(row.get("blocked_until")),
         )
     console.print(table)
     for d in data["daemons"] or [{"owner": "no daemon has reported", "heartbeat": ""}]:
-        console.print(f"daemon: {d.get('owner')} {d.get('heartbeat') or ''}".rstrip())
+        beat = f" (heartbeat {_when(d['heartbeat'])})" if d.get("heartbeat") else ""
+        console.print(f"daemon: {d.get('owner')}{beat}")
+
+
+def _when(iso: str | None) -> str:
+    """An ISO time from status_data as ``YYYY-MM-DD HH:MM:SS UTC`` (``-`` for none)."""
+    return f"{iso[:19].replace('T', ' ')} UTC" if iso else "-"
