@@ -169,10 +169,14 @@ def preview(
     Example:
       sharebot preview posts/china-russia-partnership.txt --platform bluesky
     """
-    from bot.fetch import FetchPolicy
     from bot.readers import read_source
 
-    article = read_source(source, policy=FetchPolicy(allow_private=allow_private))
+    policy = None
+    if allow_private:  # bot.fetch (httpx) is imported only when it is needed
+        from bot.fetch import FetchPolicy
+
+        policy = FetchPolicy(allow_private=True)
+    article = read_source(source, policy=policy)
     platforms = PLATFORMS if platform == "all" else (platform,)
     data = preview_data(
         article,

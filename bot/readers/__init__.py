@@ -16,11 +16,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from bot.article import Article
 from bot.errors import ContentError
-from bot.fetch import Fetched, FetchPolicy, fetch
+
+if TYPE_CHECKING:  # httpx loads only when a URL is read
+    from bot.fetch import Fetched, FetchPolicy
 
 Format = Literal["text", "markdown", "html"]
 
@@ -42,7 +44,7 @@ _NOT_ARTICLES = {
     ".webp", ".zip", ".gz", ".mp3", ".mp4", ".json", ".xml", ".csv",
 }  # fmt: skip
 
-__all__ = ["MAX_BYTES", "FetchPolicy", "Format", "read_source", "read_text", "sniff"]
+__all__ = ["MAX_BYTES", "Format", "read_source", "read_text", "sniff"]
 
 
 def read_source(
@@ -63,20 +65,23 @@ def read_text(
     base_url: str | None = None,
 ) -> Article:
     """Read ``text`` in the given format; ``source`` names it in errors."""
-    from bot.readers.html import read_html
-    from bot.readers.markdown import read_markdown
-    from bot.readers.plaintext import read_plain
-
     if fmt not in get_args(Format):
         raise ContentError(source, f"unknown format {fmt!r} (expected text, markdown or html)")
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise ContentError(source, "the article is empty")
+    # Each reader is imported on use: trafilatura and lxml cost ~0.4 s to import.
     if fmt == "html":
+        from bot.readers.html import read_html
+
         article = read_html(text, source=source, split_level=split_level, base_url=base_url)
     elif fmt == "markdown":
+        from bot.readers.markdown import read_markdown
+
         article = read_markdown(text, source=source, split_level=split_level, base_url=base_url)
     else:
+        from bot.readers.plaintext import read_plain
+
         article = read_plain(text, source=source, split_level=split_level)
     if not article.sections:
         raise ContentError(source, "no article text found")
@@ -159,6 +164,8 @@ def _page_text(page: Fetched) -> str:
 
 
 def _read_url(url: str, policy: FetchPolicy | None, split_level: int | None) -> Article:
+    from bot.fetch import FetchPolicy, fetch
+
     policy = policy or FetchPolicy(max_bytes=MAX_BYTES)
     page = fetch(url, policy=policy, accept=ACCEPTED_TYPES)
     kind = page.content_type.split(";")[0].strip().lower()

@@ -1,4 +1,12 @@
-"""The store: the only module with SQL (see bot.store.store for the intents it offers)."""
+"""The store: the only module with SQL.
+
+``open_store(url)`` -> :class:`Store` (bot.store.store: queue, claims, editors' intents;
+bot.store.base: transactions, accounts, daemons). Additive methods beyond the shared
+contract (/work/store-api.md): ``taken_slots``, ``find_article_by_hash``,
+``find_article_by_source``, ``replace_unpublished``, ``clear_block``,
+``acquire_daemon_lock``/``release_daemon_lock``, ``daemons``, ``events``. Ids for
+cancel/reschedule/retry: ``a12`` (article), ``t34`` (thread), ``p56`` or ``56`` (post).
+"""
 
 from __future__ import annotations
 

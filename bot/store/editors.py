@@ -102,6 +102,7 @@ def post_view(row: Row[Any]) -> PostView:
         uri=row.uri,
         url=row.url,
         published_at=row.published_at,
+        published_by=row.lease_owner if row.state == "published" else None,
     )
 
 

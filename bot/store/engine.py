@@ -52,7 +52,7 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
     if backend != "postgresql":
         raise StoreError(f"unsupported store {backend!r}: use sqlite:/// or postgresql+psycopg://")
     try:
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     except NoSuchModuleError as exc:
         raise StoreError(f"no driver for {parsed.drivername!r}: {exc}") from exc
 
@@ -65,7 +65,9 @@ def _sqlite_engine(url: str, *, create: bool) -> Engine:
         elif not path.exists():
             raise StoreError(f"{path}: no such store")
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+        url,
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        hide_parameters=True,
     )
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)

@@ -9,26 +9,20 @@ Identifiers accepted by ``cancel``/``reschedule``/``retry``: ``"a12"`` (article 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, func, insert, select, update
 
 from bot.article import Article
 from bot.errors import StoreError
 from bot.platforms.base import Ref
 from bot.store import claims, editors, plan
-from bot.store.engine import READ_ONLY, make_engine
+from bot.store.base import StoreBase
+from bot.store.engine import make_engine
 from bot.store.schema import (
-    accounts,
     articles,
-    daemon_lock,
-    daemons,
-    events,
     migrate,
     posts,
     share_links,
@@ -50,35 +44,8 @@ def open_store(url: str, *, create: bool = True) -> Store:
     return store
 
 
-class Store:
+class Store(StoreBase):
     """The store over one SQLAlchemy engine (SQLite or PostgreSQL); see the module doc."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.dialect = engine.dialect.name
-
-    # --- transactions -----------------------------------------------------------
-    @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One write transaction (BEGIN IMMEDIATE on SQLite)."""
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise StoreError(f"store write failed: {exc.__class__.__name__}: {exc}") from exc
-
-    @contextmanager
-    def read(self) -> Iterator[Connection]:
-        """One read transaction (deferred on SQLite: never takes the write lock)."""
-        try:
-            with self.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise StoreError(f"store read failed: {exc.__class__.__name__}: {exc}") from exc
-
-    def close(self) -> None:
-        """Release every pooled connection."""
-        self.engine.dispose()
 
     # --- queue ------------------------------------------------------------------
     def enqueue(
@@ -208,8 +175,7 @@ class Store:
                     cid=ref.cid,
                     url=ref.url,
                     published_at=now,
-                    lease_owner=None,
-                    lease_until=None,
+                    lease_until=None,  # lease_owner stays: who published it
                     last_error=None,
                     updated_at=now,
                 )
@@ -354,120 +320,3 @@ class Store:
         with self.read() as conn:
             rows = conn.execute(select(posts.c.state, func.count()).group_by(posts.c.state))
             return {state: int(n) for state, n in rows}
-
-    # --- accounts ---------------------------------------------------------------
-    def _upsert_account(self, conn: Connection, platform: str, account: str, **values: Any) -> None:
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        stmt = dialect_insert(accounts).values(platform=platform, account=account, **values)
-        conn.execute(
-            stmt.on_conflict_do_update(index_elements=["platform", "account"], set_=values)
-        )
-
-    def load_session(self, platform: str, account: str) -> str | None:
-        """The saved login session of an account."""
-        with self.read() as conn:
-            return conn.scalar(
-                select(accounts.c.session).where(
-                    accounts.c.platform == platform, accounts.c.account == account
-                )
-            )
-
-    def save_session(self, platform: str, account: str, session: str) -> None:
-        """Keep an account's login session."""
-        with self.write() as conn:
-            self._upsert_account(conn, platform, account, session=session)
-
-    def block_account(
-        self, platform: str, account: str, until: datetime | None, reason: str
-    ) -> None:
-        """Skip the account's posts until ``until`` (None: until ``clear_block``)."""
-        with self.write() as conn:
-            self._upsert_account(
-                conn,
-                platform,
-                account,
-                blocked=True,
-                blocked_until=until,
-                block_reason=reason,
-                last_error=reason,
-                last_error_at=datetime.now(UTC),
-            )
-
-    def clear_block(self, platform: str, account: str) -> None:
-        """Lift an account's block (after fixing its credentials)."""
-        with self.write() as conn:
-            self._upsert_account(
-                conn, platform, account, blocked=False, blocked_until=None, block_reason=None
-            )
-
-    def account_status(self) -> list[dict[str, Any]]:
-        """Per account: last success, last error, block state."""
-        with self.read() as conn:
-            rows = conn.execute(select(accounts).order_by(accounts.c.platform, accounts.c.account))
-            return [
-                {
-                    "platform": r.platform,
-                    "account": r.account,
-                    "last_success": r.last_success_at,
-                    "last_error": r.last_error,
-                    "last_error_at": r.last_error_at,
-                    "blocked": bool(r.blocked),
-                    "blocked_until": r.blocked_until,
-                    "block_reason": r.block_reason,
-                }
-                for r in rows
-            ]
-
-    # --- daemon -----------------------------------------------------------------
-    def heartbeat(self, owner: str, now: datetime) -> None:
-        """Record that ``owner`` is alive (also refreshes its daemon lock)."""
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        with self.write() as conn:
-            stmt = dialect_insert(daemons).values(owner=owner, heartbeat_at=now)
-            conn.execute(
-                stmt.on_conflict_do_update(index_elements=["owner"], set_={"heartbeat_at": now})
-            )
-            conn.execute(
-                update(daemon_lock).where(daemon_lock.c.owner == owner).values(heartbeat_at=now)
-            )
-
-    def daemons(self) -> list[dict[str, Any]]:
-        """Daemons that reported, newest heartbeat first."""
-        with self.read() as conn:
-            rows = conn.execute(select(daemons).order_by(daemons.c.heartbeat_at.desc()))
-            return [{"owner": r.owner, "heartbeat": r.heartbeat_at} for r in rows]
-
-    def acquire_daemon_lock(self, owner: str, now: datetime, stale_after: timedelta) -> bool:
-        """SQLite: True if ``owner`` now holds the one-daemon lock (a holder whose heartbeat is
-        older than ``stale_after`` is taken over). PostgreSQL: always True (shared work)."""
-        if self.dialect == "postgresql":
-            return True
-        with self.write() as conn:
-            row = conn.execute(select(daemon_lock).where(daemon_lock.c.id == 1)).first()
-            if row is None:
-                conn.execute(insert(daemon_lock).values(id=1, owner=owner, heartbeat_at=now))
-                return True
-            if row.owner != owner and row.heartbeat_at > now - stale_after:
-                return False
-            conn.execute(
-                update(daemon_lock)
-                .where(daemon_lock.c.id == 1)
-                .values(owner=owner, heartbeat_at=now)
-            )
-            return True
-
-    def release_daemon_lock(self, owner: str) -> None:
-        """Give the daemon lock up (if ``owner`` holds it)."""
-        with self.write() as conn:
-            conn.execute(daemon_lock.delete().where(daemon_lock.c.owner == owner))
-
-    def event(self, kind: str, message: str, *, post_id: int | None = None, now: datetime) -> None:
-        """Append to the audit log."""
-        with self.write() as conn:
-            conn.execute(insert(events).values(at=now, kind=kind, message=message, post_id=post_id))
-
-    def events(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The newest audit log entries."""
-        with self.read() as conn:
-            rows = conn.execute(select(events).order_by(events.c.id.desc()).limit(limit))
-            return [dict(r._mapping) for r in rows]

@@ -53,6 +53,7 @@ def test_key_and_prepared_fixed_at_first_claim_and_reclaimed_after_lease(store: 
     store.confirm(c2.post_id, "d2", ref(1), NOW + 2 * MIN)
     assert store.list_posts()[0].state == "published"
     assert store.list_posts()[0].url == ref(1).url
+    assert store.list_posts()[0].published_by == "d2"
 
 
 def test_reddit_chain_crosses_threads_with_subreddit_flair_and_base_dir(store: Store) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import inspect, select
 
 from bot.platforms.base import Ref
@@ -43,4 +45,25 @@ def test_reopening_applies_nothing_twice(store_url: str) -> None:
     with store.write() as conn:
         assert migrate(conn) == []
         assert len(list(conn.scalars(select(schema_migrations.c.version)))) == len(MIGRATIONS)
+    store.close()
+
+
+def test_concurrent_openers_migrate_once(store_url: str) -> None:
+    errors: list[BaseException] = []
+
+    def open_close() -> None:
+        try:
+            open_store(store_url).close()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=open_close) for _ in range(6)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=60)
+    assert errors == [] and not any(w.is_alive() for w in workers)
+    store = open_store(store_url)
+    with store.read() as conn:
+        assert list(conn.scalars(select(schema_migrations.c.version))) == [1, 2]
     store.close()

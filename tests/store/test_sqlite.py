@@ -5,6 +5,9 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
+
+from bot.errors import StoreError
 from bot.store import open_store
 from bot.store.claims import claimable_query
 from bot.store.engine import READ_ONLY
@@ -80,3 +83,27 @@ def test_writers_take_the_lock_up_front(tmp_path: Path) -> None:
             other.close()
     store.close()
     assert locked
+
+
+def test_bad_store_urls_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no such store"):
+        open_store(f"sqlite:///{tmp_path}/missing.db", create=False)
+    with pytest.raises(StoreError, match="unsupported store 'mysql'"):
+        open_store("mysql://u@127.0.0.1/x")
+    with pytest.raises(StoreError, match="not a database URL"):
+        open_store("not a url")
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_store_errors_never_show_parameters(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path}/s.db")
+    with store.write() as conn:
+        conn.exec_driver_sql(
+            "CREATE TRIGGER no_sessions BEFORE UPDATE ON accounts BEGIN "
+            "SELECT RAISE(ABORT, 'refused'); END"
+        )
+    store.save_session("bluesky", "b", "first")
+    with pytest.raises(StoreError, match="refused") as caught:
+        store.save_session("bluesky", "b", "secret-token-123")
+    store.close()
+    assert "secret-token-123" not in str(caught.value)
