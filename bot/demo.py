@@ -27,6 +27,7 @@ from typing import Any
 from bot.config import Settings
 
 SAMPLE = Path("posts/china-russia-partnership.txt")
+PDS_MODULES = Path("tests/servers/pds/node_modules")
 DEADLINE_SECONDS = 180.0
 OPEN_STATES = ("queued", "sending", "failed")
 SHOWN_SECTIONS = 3
@@ -173,6 +174,9 @@ def main() -> int:
     setup("text", "WARNING")
     if not SAMPLE.is_file():
         print(f"{SAMPLE}: not found (run from the repository root)", file=sys.stderr)
+        return 2
+    if not PDS_MODULES.is_dir():
+        print(f"{PDS_MODULES}: missing; `make demo` installs the PDS (npm ci)", file=sys.stderr)
         return 2
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sharebot-demo-")))

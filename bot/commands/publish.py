@@ -153,6 +153,9 @@ def _queue(
     platforms = targets or tuple(_accounts(settings))
     if not platforms:
         raise ConfigError("no Bluesky or Reddit account is configured")
+    missing = [p for p in platforms if p not in _accounts(settings)]
+    if missing:
+        raise ConfigError(f"--to {missing[0]}: no {missing[0]} account is configured")
     threads = compile_for(article, settings, platforms)
     posts = sum(len(t.posts) for t in threads)
     if not yes:

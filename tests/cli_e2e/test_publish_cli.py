@@ -65,3 +65,11 @@ def test_publish_a_queued_article_id_sends_it_now(cli):
     assert result.returncode == 0, result.stdout + result.stderr
     urls = BSKY_URL.findall(result.stdout)
     assert urls and len(urls) == len(cli.records())
+
+
+def test_publish_to_an_unconfigured_platform_is_a_usage_error(cli):
+    text = cli.config.read_text(encoding="utf-8")
+    cli.config.write_text(text[: text.index("[[reddit]]")], encoding="utf-8")
+    result = cli.run("publish", str(SEED), "--to", "reddit", "--yes")
+    assert result.returncode == 2
+    assert "no reddit account is configured" in result.stderr and "Traceback" not in result.stderr
