@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import signal
 
-from tests.cli_e2e.conftest import SHORT
+from tests.cli_e2e.conftest import SEED, SHORT
 
 
 def _queue_short(cli, name: str = "short.txt") -> None:
@@ -52,3 +52,26 @@ def test_daemon_publishes_refuses_a_second_and_stops_on_sigterm(cli):
     cli.assert_no_secret("".join(daemon.lines), second.stderr)
     status = json.loads(cli.run("status", "--json").stdout)
     assert status["daemons"][0]["heartbeat"]
+
+
+def test_sigterm_mid_article_exits_0_and_the_rest_goes_out_once(cli):
+    added = cli.run(
+        "queue", "add", str(SEED), "--now", "--every", "1s", "--to", "bluesky", "--json"
+    )
+    assert added.returncode == 0, added.stderr
+    article = json.loads(added.stdout)["article"]
+    daemon = cli.start("run")
+    daemon.wait_for("published")
+    daemon.proc.send_signal(signal.SIGTERM)
+    assert daemon.finish(timeout=10) == 0
+    counts = json.loads(cli.run("status", "--json").stdout)["counts"]
+    assert "sending" not in counts and counts.get("queued", 0) > 0  # stopped mid-article
+    rest = cli.run("publish", f"a{article}", "--yes")  # the rest, now, through the same claims
+    assert rest.returncode == 0, rest.stderr
+    posts = json.loads(cli.run("queue", "list", "--limit", "10000", "--json").stdout)
+    assert {p["state"] for p in posts} == {"published"}
+    uris = [r["uri"] for r in cli.records()]
+    assert len(uris) == len(set(uris)) == len(posts)
+    assert sorted(u.rsplit("/", 1)[1] for u in uris) == sorted(
+        p["url"].rsplit("/", 1)[1] for p in posts
+    )
