@@ -38,7 +38,7 @@ def test_run_once_publishes_what_is_due_and_status_reports_it(cli):
 
 
 def test_daemon_publishes_refuses_a_second_and_stops_on_sigterm(cli):
-    daemon = cli.start("run", "--log-format", "json")
+    daemon = cli.start("run", "--log-format", "json", "--log-level", "DEBUG")
     daemon.wait_for("started")
     _queue_short(cli)
     daemon.wait_for("published", timeout=30)  # the 1 s tick picks the new article up
