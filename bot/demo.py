@@ -2,11 +2,13 @@
 article to a local sandbox and print where it went.
 
 Starts the test suite's Bluesky PDS (Node) and Reddit stand-in on 127.0.0.1,
-creates a sandbox Bluesky account, queues ``posts/china-russia-partnership.txt``
-in a temporary SQLite store, runs the daemon until every post is published
-(bounded), prints each thread's URLs and the share links, and stops the servers.
-The sandbox secrets live only in this process's environment (``SHAREBOT_DEMO_*``).
-Run it from the repository root (the servers live in ``tests/servers``).
+creates a sandbox Bluesky account (the stand-in has one built-in Reddit user),
+writes a temporary config file that names its secrets by environment variable
+(``SHAREBOT_DEMO_*``, set only in this process and never printed), queues
+``posts/china-russia-partnership.txt`` in a temporary SQLite store, runs the
+daemon until every post is published (bounded), prints each thread's URLs and
+the share links, and stops the servers. Run it from the repository root (the
+servers live in ``tests/servers``).
 """
 
 from __future__ import annotations
@@ -16,16 +18,41 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.config import BlueskyAccount, RedditAccount, Secret, Settings
+from bot.config import Settings
 
 SAMPLE = Path("posts/china-russia-partnership.txt")
+PDS_MODULES = Path("tests/servers/pds/node_modules")
 DEADLINE_SECONDS = 180.0
 OPEN_STATES = ("queued", "sending", "failed")
+SHOWN_SECTIONS = 3
+CONFIG = """\
+store_url = "{store_url}"
+posts_dir = "{posts_dir}"
+tick = "1s"
+
+[[bluesky]]
+name = "sandbox"
+handle = "{handle}"
+service = "{pds_url}"
+password_env = "SHAREBOT_DEMO_BLUESKY_PASSWORD"
+
+[[reddit]]
+name = "sandbox"
+client_id = "{client_id}"
+user_agent = "sharebot-demo/0.1"
+username = "{username}"
+client_secret_env = "SHAREBOT_DEMO_REDDIT_SECRET"
+password_env = "SHAREBOT_DEMO_REDDIT_PASSWORD"
+oauth_url = "{reddit_url}"
+reddit_url = "{reddit_url}"
+subreddits = ["sharebot_test"]
+"""
 
 
 def _servers(stack: ExitStack) -> tuple[Any, Any]:
@@ -35,32 +62,35 @@ def _servers(stack: ExitStack) -> tuple[Any, Any]:
     print("starting the local Bluesky PDS and the Reddit stand-in…", flush=True)
     pds = stack.enter_context(pds_mod.start_pds())
     reddit = stack.enter_context(standin_mod.start_standin())
+    print(f"  Bluesky PDS       {pds.url}\n  Reddit stand-in   {reddit.url}", flush=True)
     return pds, reddit
 
 
-def sandbox_settings(pds: Any, reddit: Any, store_url: str) -> Settings:
-    """Settings for one sandbox account on each server; secrets come from the environment."""
+def sandbox_settings(pds: Any, reddit: Any, tmp: Path) -> Settings:
+    """A temporary config file (0600) for one sandbox account on each server, loaded the
+    way ``sharebot`` loads it; the secrets come from the environment."""
+    from bot.config import load
+    from bot.logs import register_secrets
+
     standin = importlib.import_module("tests.servers.reddit.standin")
     _, handle, app_password = pds.create_account(f"demo{os.getpid()}")
     os.environ["SHAREBOT_DEMO_BLUESKY_PASSWORD"] = app_password
     os.environ["SHAREBOT_DEMO_REDDIT_SECRET"] = standin.CLIENT_SECRET
     os.environ["SHAREBOT_DEMO_REDDIT_PASSWORD"] = standin.PASSWORD
-    env = os.environ
-    bsky = BlueskyAccount(
-        "sandbox", handle, Secret(env["SHAREBOT_DEMO_BLUESKY_PASSWORD"]), service=pds.url
-    )
-    red = RedditAccount(
-        "sandbox",
-        client_id=standin.CLIENT_ID,
-        user_agent="sharebot-demo/0.1",
-        username=standin.USERNAME,
-        client_secret=Secret(env["SHAREBOT_DEMO_REDDIT_SECRET"]),
-        password=Secret(env["SHAREBOT_DEMO_REDDIT_PASSWORD"]),
-        oauth_url=reddit.url,
-        reddit_url=reddit.url,
-        subreddits=("sharebot_test",),
-    )
-    return Settings(store_url=store_url, bluesky=(bsky,), reddit=(red,), stale_after="1d")
+    register_secrets([app_password, standin.CLIENT_SECRET, standin.PASSWORD])
+    (tmp / "posts").mkdir()
+    config = tmp / "sharebot.toml"
+    config.touch(0o600)
+    config.write_text(
+        CONFIG.format(
+            store_url=f"sqlite:///{tmp}/demo.db", posts_dir=tmp / "posts", handle=handle,
+            pds_url=pds.url, client_id=standin.CLIENT_ID, username=standin.USERNAME,
+            reddit_url=reddit.url,
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    print(f"  sandbox accounts  @{handle} (Bluesky), u/{standin.USERNAME} (Reddit)")
+    return load(str(config), env=os.environ)
 
 
 def publish_sample(settings: Settings) -> int:
@@ -74,14 +104,23 @@ def publish_sample(settings: Settings) -> int:
     article = read_source(str(SAMPLE))
     threads = compile_for(article, settings, ("bluesky", "reddit"))
     article_id = enqueue_now(store, article, str(SAMPLE), settings, threads, datetime.now(UTC))
-    print(f"queued {sum(len(t.posts) for t in threads)} posts of {article.title!r}", flush=True)
-    daemon = Daemon(store, build_publisher(store, settings), tick=1.0)
+    posts = sum(len(t.posts) for t in threads)
+    print(f"\nqueued {article.title!r}: {len(threads)} threads, {posts} posts", flush=True)
+    print("running the daemon until everything is published…", flush=True)
+    started = time.monotonic()
+    publisher = build_publisher(store, settings)
+    daemon = Daemon(store, publisher, tick=1.0)
     runner = threading.Thread(target=daemon.run, name="daemon")
     runner.start()
-    finished = _wait_published(store, article_id)
-    daemon.request_stop()
-    runner.join(15)
-    _print_result(store, article_id, share_links(article, utm=settings.utm))
+    try:
+        finished = _wait_published(store, article_id)
+    finally:
+        daemon.request_stop()
+        runner.join(15)
+        publisher.close()
+    print(f"done in {time.monotonic() - started:.1f} s")
+    _print_threads(store, article_id)
+    _print_links(share_links(article, utm=settings.utm))
     store.close()
     return 0 if finished else 1
 
@@ -98,17 +137,34 @@ def _wait_published(store: Any, article_id: int) -> bool:
     return False
 
 
-def _print_result(store: Any, article_id: int, links: dict[str, Any]) -> None:
-    print("\npublished posts:")
-    for post in store.list_posts(article=article_id, limit=10_000):
-        where = getattr(post, "url", None) or getattr(post, "error", "")
-        print(f"  {post.platform:8} thread {post.thread_id:<4} {post.state:12} {where}")
-    print("\nshare links:")
-    entries = [("article", links["article"])] + [(s["heading"], s) for s in links["sections"]]
-    for label, entry in entries:
-        print(f"  {label}: {entry['url']}")
-        print(f"    Bluesky: {entry['bluesky_intent']}")
-        print(f"    Reddit:  {entry['reddit_submit']}")
+def _print_threads(store: Any, article_id: int) -> None:
+    posts = store.list_posts(article=article_id, limit=10_000)
+    threads: dict[tuple[str, int], list[Any]] = {}
+    for post in sorted(posts, key=lambda p: (p.platform, p.thread_id, p.seq)):
+        threads.setdefault((post.platform, post.thread_id), []).append(post)
+    states = sorted({p.state for p in posts})
+    print(f"\n{len(posts)} posts, {len(threads)} threads ({', '.join(states)}):")
+    for (platform, _), thread in threads.items():
+        head = thread[0]
+        title = head.draft.title or head.text.split("\n", 1)[0].strip("*#_ ")
+        count = f"{len(thread)} post" + ("s" if len(thread) > 1 else "")
+        print(f"\n  {platform} · {_short(title)} ({count})")
+        for post in thread:
+            where = post.url if post.state == "published" else f"{post.state}: {post.error}"
+            print(f"    {where}")
+
+
+def _print_links(links: dict[str, Any]) -> None:
+    from bot.commands.publish import share_link_lines
+
+    note = "" if links["article"]["url"] else " (the sample has no URL: they carry its title)"
+    print(f"\nshare links{note}:")
+    print("\n".join(share_link_lines(links, SHOWN_SECTIONS)))
+
+
+def _short(text: str, n: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def main() -> int:
@@ -119,11 +175,16 @@ def main() -> int:
     if not SAMPLE.is_file():
         print(f"{SAMPLE}: not found (run from the repository root)", file=sys.stderr)
         return 2
+    if not PDS_MODULES.is_dir():
+        print(f"{PDS_MODULES}: missing; `make demo` installs the PDS (npm ci)", file=sys.stderr)
+        return 2
     with ExitStack() as stack:
-        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="sharebot-demo-"))
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sharebot-demo-")))
         pds, reddit = _servers(stack)
-        settings = sandbox_settings(pds, reddit, f"sqlite:///{tmp}/demo.db")
-        return publish_sample(settings)
+        settings = sandbox_settings(pds, reddit, tmp)
+        code = publish_sample(settings)
+        print("\nstopping the sandbox servers (nothing left behind)")
+        return code
 
 
 if __name__ == "__main__":

@@ -144,13 +144,18 @@ def _queue(
     from bot.links import share_links
     from bot.readers import read_source
 
-    if source.isdigit():
-        view = store.get_article(int(source))
-        return int(source), getattr(view, "share_links", None)
+    ident = source.lower().removeprefix("a")
+    if ident.isdigit():  # 12 or a12, as `sharebot queue` prints it
+        view = store.get_article(int(ident))
+        _due_now(store, int(ident), targets)
+        return int(ident), getattr(view, "share_links", None)
     article = read_source(source)
     platforms = targets or tuple(_accounts(settings))
     if not platforms:
         raise ConfigError("no Bluesky or Reddit account is configured")
+    missing = [p for p in platforms if p not in _accounts(settings)]
+    if missing:
+        raise ConfigError(f"--to {missing[0]}: no {missing[0]} account is configured")
     threads = compile_for(article, settings, platforms)
     posts = sum(len(t.posts) for t in threads)
     if not yes:
@@ -160,6 +165,15 @@ def _queue(
     return enqueue_now(store, article, source, settings, threads, now), share_links(
         article, utm=settings.utm
     )
+
+
+def _due_now(store: Any, article_id: int, targets: tuple[str, ...]) -> None:
+    """Make every queued/failed post of a queued article due now (each keeps its thread order:
+    a reply is still claimed only after its parent is published)."""
+    now = datetime.now(UTC)
+    for post in store.list_posts(article=article_id, limit=100_000):
+        if post.state in ("queued", "failed") and (not targets or post.platform in targets):
+            store.reschedule(f"p{post.id}", now)
 
 
 def _publish(
@@ -179,7 +193,8 @@ def _publish(
         def seen(outcome: Outcome) -> None:
             label = outcome.ref.url if outcome.ref else outcome.error
             progress.console.print(
-                f"post {outcome.post_id} {outcome.platform}: {outcome.state} {label}"
+                f"post {outcome.post_id} {outcome.platform}: {outcome.state} {label}",
+                soft_wrap=True,
             )
             progress.advance(task)
 
@@ -191,10 +206,13 @@ def _publish(
             publisher.close()
 
 
-def _report(outcomes: list[Outcome], links: dict[str, Any] | None) -> None:
-    for o in outcomes:
-        if o.state == "published" and o.ref:
-            click.echo(f"{o.platform}  {o.ref.url}")
+def _report(outcomes: list[Outcome], links: Any) -> None:
+    published = sorted((o for o in outcomes if o.state == "published" and o.ref), key=_order)
+    if published:
+        click.echo("\npublished:")
+    for o in published:
+        assert o.ref is not None
+        click.echo(f"  {o.platform:8} {o.ref.url}")
     failed = [o for o in outcomes if o.state != "published"]
     for o in failed:
         click.echo(
@@ -202,5 +220,27 @@ def _report(outcomes: list[Outcome], links: dict[str, Any] | None) -> None:
         )
     if not outcomes:
         click.echo("nothing was due for this article (already published, or waiting)", err=True)
-    if links:
-        click.echo(json.dumps({"share_links": links}, indent=2, ensure_ascii=False))
+    if isinstance(links, dict) and "article" in links:
+        click.echo("\nshare links:")
+        for line in share_link_lines(links):
+            click.echo(line)
+    elif links:
+        click.echo(json.dumps({"share_links": links}, indent=2, ensure_ascii=False, default=str))
+
+
+def _order(o: Outcome) -> tuple[str, int]:
+    return (o.platform, o.post_id)
+
+
+def share_link_lines(links: dict[str, Any], limit: int | None = None) -> list[str]:
+    """Readable share links: the article's, then each headed section's (at most ``limit``)."""
+    sections = [s for s in links["sections"] if s.get("heading")]
+    entries = [("article", links["article"])] + [(s["heading"], s) for s in sections[:limit]]
+    lines: list[str] = []
+    for label, entry in entries:
+        lines.append(f"  {label}" + (f"  {entry['url']}" if entry.get("url") else ""))
+        lines.append(f"    Bluesky: {entry['bluesky_intent']}")
+        lines.append(f"    Reddit:  {entry['reddit_submit']}")
+    if limit is not None and len(sections) > limit:
+        lines.append(f"  … and {len(sections) - limit} more sections")
+    return lines

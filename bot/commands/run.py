@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from bot.config import Settings
+from bot.config import Settings, parse_duration
 from bot.errors import ConfigError
 
 CONFIG_SECRETS = ("password", "client_secret", "refresh_token")
@@ -98,7 +98,8 @@ def run(ctx: click.Context, once: bool, log_format: str, log_level: str, sandbox
     try:
         with single_daemon_lock(settings.store_url):
             publisher = build_publisher(store, settings)
-            daemon = Daemon(store, publisher, sync=posts_sync(settings, store))
+            tick = parse_duration(settings.tick).total_seconds()
+            daemon = Daemon(store, publisher, tick=tick, sync=posts_sync(settings, store))
             if once:
                 counts = daemon.run_once()
             else:
@@ -155,14 +156,21 @@ def _print_status(data: dict[str, Any]) -> None:
     console = Console()
     counts = " ".join(f"{k}={v}" for k, v in sorted(data["counts"].items())) or "empty"
     console.print(f"posts: {counts}")
-    console.print(f"next due: {data['next_due'] or '-'}")
+    console.print(f"next due: {_when(data['next_due'])}")
     table = Table("platform", "account", "last success", "last error", "blocked until")
     for row in data["accounts"]:
         table.add_row(
-            *(str(row.get(k) or "-") for k in ("platform", "account", "last_success")),
+            *(str(row.get(k) or "-") for k in ("platform", "account")),
+            _when(row.get("last_success")),
             str(row.get("last_error") or "-"),
-            str(row.get("blocked_until") or "-"),
+            _when(row.get("blocked_until")),
         )
     console.print(table)
     for d in data["daemons"] or [{"owner": "no daemon has reported", "heartbeat": ""}]:
-        console.print(f"daemon: {d.get('owner')} {d.get('heartbeat') or ''}".rstrip())
+        beat = f" (heartbeat {_when(d['heartbeat'])})" if d.get("heartbeat") else ""
+        console.print(f"daemon: {d.get('owner')}{beat}")
+
+
+def _when(iso: str | None) -> str:
+    """An ISO time from status_data as ``YYYY-MM-DD HH:MM:SS UTC`` (``-`` for none)."""
+    return f"{iso[:19].replace('T', ' ')} UTC" if iso else "-"
