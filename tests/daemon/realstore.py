@@ -57,6 +57,25 @@ def enqueue_article(store: Store, tag: str, *, bsky: int, reddit: int, sections:
     )
 
 
+def enqueue_threads(
+    store: Store, tag: str, threads: list[ThreadDraft], accounts: dict[str, str]
+) -> list[int]:
+    """Queue ``threads`` (all due now, no spacing) as one article; the new post ids."""
+    before = {r["id"] for r in rows(store)}
+    now = datetime.now(UTC)
+    store.enqueue(
+        _article(tag, max(t.section for t in threads) + 1),
+        source=f"posts/{tag}.md",
+        threads=threads,
+        due={(t.platform, i): now for i, t in enumerate(threads)},
+        spacing=timedelta(0),
+        accounts=accounts,
+        subreddit=SUBREDDIT,
+        now=now,
+    )
+    return [r["id"] for r in rows(store) if r["id"] not in before]
+
+
 def rows(store: Store) -> list[dict[str, Any]]:
     """Every post: id, platform, state, uri, parent (post id), key, text."""
     with store.read() as conn:
@@ -64,9 +83,11 @@ def rows(store: Store) -> list[dict[str, Any]]:
     return [
         {
             "id": r["id"],
+            "article": r["article_id"],
             "platform": r["platform"],
             "state": r["state"],
             "uri": r["uri"],
+            "error": r["last_error"] or "",
             "parent": r["parent_post_id"],
             "key": r["idem_key"],
             "text": json.loads(r["draft"])["text"],
