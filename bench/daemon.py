@@ -4,10 +4,10 @@
 2. 100,000 posts queued, none due, the daemon idle for 60 s: CPU seconds and RSS.
 
 The daemon (bot.daemon.Daemon + bot.publish.Publisher, APScheduler clock) runs in
-this process against ``--store``: ``memory`` (default while bot.store has not
-landed: an indexed in-memory store following the claim contract) or an
-SQLAlchemy URL for the real store (``sqlite:///...``). The platform is a no-op
-that records when each send starts, so the figures are the daemon's own.
+this process against ``--store``: an SQLAlchemy URL for the real store (default
+``sqlite:///TMP/bench.db``, a fresh file per measurement; or ``postgresql+psycopg://...``),
+or ``memory`` (an indexed in-memory store following the claim contract, to compare).
+The platform is a no-op that records when each send starts, so the figures are the daemon's own.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 import bisect
 import importlib
 import json
+import multiprocessing
 import os
 import random
 import resource
@@ -115,42 +116,59 @@ class TimingPlatform:
     def close(self) -> None: ...
 
 
-class SqliteBenchStore:
-    """tests/daemon/sqlstore.py (the crash test's shared SQLite claim store) with ``add``."""
+class RealBenchStore:
+    """bot.store over an SQLAlchemy URL, with ``add_many`` and ``due`` (post id -> due).
 
-    def __new__(cls, path: str) -> Any:
-        from tests.daemon.sqlstore import SqlStore
+    The rows are written by a separate process (one enqueue of single-post threads), so
+    the objects built for 100,000 threads never count towards this process's RSS."""
 
-        store = SqlStore(path)
-        store.due = {}
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.store = importlib.import_module("bot.store").open_store(url)
+        self.due: dict[int, datetime] = {}
 
-        def add(due: datetime) -> None:
-            (pid,) = store.add_thread("bluesky", "a", [PostDraft("x")], due=due, article=1)
-            store.due[pid] = due
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
 
-        def add_many(dues: list[datetime]) -> None:
-            draft = json.dumps({"text": "x", "kind": "post", "title": None})
-            rows = [(n, 1, "bluesky", "a", draft, d.timestamp()) for n, d in enumerate(dues)]
-            with store.lock:
-                store.db.executemany(
-                    "INSERT INTO posts (thread_id, article_id, platform, account, draft, due_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-            for pid, due in enumerate(dues, start=1):
-                store.due[pid] = due
+    def add_many(self, dues: list[datetime]) -> None:
+        from sqlalchemy import select
 
-        store.add, store.add_many = add, add_many
-        return store
+        from bot.store.schema import posts
+
+        stamps = json.dumps([d.isoformat() for d in dues])
+        ctx = multiprocessing.get_context("spawn")
+        proc = ctx.Process(target=_fill, args=(self.url, stamps))
+        proc.start()
+        proc.join()
+        assert proc.exitcode == 0, "loading the queue failed"
+        with self.store.read() as conn:
+            for pid, due in conn.execute(select(posts.c.id, posts.c.due_at)):
+                self.due[pid] = due
+
+
+def _fill(url: str, stamps: str) -> None:
+    """Queue one article with a single-post Bluesky thread per due time (child process)."""
+    from bot.article import Article, Paragraph, Section
+    from bot.store import open_store
+    from bot.threads import ThreadDraft
+
+    dues = [datetime.fromisoformat(s) for s in json.loads(stamps)]
+    store = open_store(url)
+    section = Section("Bench", 2, ("Bench",), "bench", (Paragraph("x"),))
+    article = Article("Bench", "https://example.org/b", "en", (), None, None, (section,))
+    threads = [ThreadDraft("bluesky", 0, (PostDraft("x"),)) for _ in dues]
+    store.enqueue(
+        article, source="bench.md", threads=threads,
+        due={("bluesky", i): d for i, d in enumerate(dues)}, spacing=timedelta(0),
+        accounts={"bluesky": "a"}, now=datetime.now(UTC),
+    )  # fmt: skip
+    store.close()
 
 
 def make_store(spec: str, tmp: str) -> Any:
     if spec == "memory":
         return MemoryStore()
-    if spec == "test-sqlite":
-        return SqliteBenchStore(f"{tmp}/bench-{random.random()}.db")
-    url = spec.replace("TMP", tmp)
-    return importlib.import_module("bot.store").open_store(url)
+    return RealBenchStore(spec.replace("TMP", tempfile.mkdtemp(dir=tmp)))
 
 
 def start(store: Any, plat: TimingPlatform, tick: float = 30.0) -> tuple[Daemon, threading.Thread]:
@@ -172,7 +190,8 @@ def _load(store: Any, dues: list[datetime]) -> None:
 
 def dispatch_latency(spec: str, tmp: str, posts: int, spread: float) -> list[float]:
     store = make_store(spec, tmp)
-    t0 = datetime.now(UTC) + timedelta(seconds=2)
+    # the first due time leaves room for loading the queue (about 1 ms a post on SQLite)
+    t0 = datetime.now(UTC) + timedelta(seconds=5 + posts / 1000)
     rng = random.Random(1)
     dues = sorted(t0 + timedelta(seconds=rng.random() * spread) for _ in range(posts))
     _load(store, dues)
@@ -218,7 +237,9 @@ def idle(spec: str, tmp: str, posts: int, seconds: float) -> tuple[float, float]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--store", default="memory", help="memory, test-sqlite or an SQLAlchemy URL (TMP=tmp dir)"
+        "--store",
+        default="sqlite:///TMP/bench.db",
+        help="an SQLAlchemy URL (TMP = a fresh temp dir) or memory",
     )
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--idle-posts", type=int, default=100_000)

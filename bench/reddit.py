@@ -6,26 +6,29 @@ rounds' ratios. Prints
 ``RESULT reddit_adapter_overhead_ratio <adapter/bare> target <= 1.15``, and the same for the
 full publish path (bot.publish.Publisher: claim -> send -> confirm, one post at a time) as
 ``RESULT publish_overhead_ratio_reddit <path/bare> target <= 1.15``. The path's store is the
-in-memory one from tests/publish/fakes.py until bot.store lands (then: the SQLite store).
+real SQLite store (bot.store).
 """
 
 from __future__ import annotations
 
 import statistics
 import sys
+import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import praw
 
+from bot.article import Article, Paragraph, Section
 from bot.config import RedditAccount, Secret
 from bot.platforms.base import Outgoing, Ref
 from bot.platforms.reddit import RedditPlatform
 from bot.publish import Publisher, PublishOptions
-from bot.threads import PostDraft
-from tests.publish.fakes import FakeStore
+from bot.store import open_store
+from bot.threads import PostDraft, ThreadDraft
 from tests.servers.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -51,17 +54,28 @@ class NoSessions:
 
 
 class PathRunner:
-    """The full publish path over a store: each comment is queued, claimed, sent, confirmed."""
+    """The full publish path over the real SQLite store (bot.store): a submission and its
+    comment chain are queued (due tomorrow); each send makes the next post due now, then
+    claims, sends and confirms it."""
 
-    def __init__(self, adapter: RedditPlatform, root: Ref) -> None:
-        self.store = FakeStore()
-        self.last = self.store.add_published("reddit", "bench", root)
+    def __init__(self, adapter: RedditPlatform, comments: int, tmp: str) -> None:
+        self.store = open_store(f"sqlite:///{tmp}/path.db")
+        now = datetime.now(UTC)
+        section = Section("Bench", 2, ("Bench",), "bench", (Paragraph("x"),))
+        article = Article("B", "https://example.org/b", "en", (), None, None, (section,))
+        sub = PostDraft(text="root", kind="submission", title="B")
+        chain = tuple(PostDraft(text=BODY, kind="comment") for _ in range(comments))
+        self.store.enqueue(
+            article, source="bench.md", threads=[ThreadDraft("reddit", 0, (sub, *chain))],
+            due={("reddit", 0): now + timedelta(days=1)}, spacing=timedelta(minutes=1),
+            accounts={"reddit": "bench"}, subreddit="sharebot_test", now=now,
+        )  # fmt: skip
+        self.ids = iter(p.id for p in self.store.list_posts(limit=comments + 1))
         options = PublishOptions(owner="bench", concurrency=1)
         self.pub = Publisher(self.store, lambda n, a: adapter, {"reddit": ["bench"]}, options)
 
-    def send(self, text: str) -> float:
-        draft = PostDraft(text=text, kind="comment")
-        (self.last,) = self.store.add_thread("reddit", "bench", [draft], parent=self.last)
+    def send(self) -> float:
+        self.store.reschedule(f"p{next(self.ids)}", datetime.now(UTC))
         start = time.perf_counter()
         (outcome,) = self.pub.run_until_idle()
         elapsed = time.perf_counter() - start
@@ -106,8 +120,10 @@ def main() -> None:
         bare_parent = bare.submission(root.uri[3:])
         bare_parent.reply("warm-up")  # both clients hold a token and a connection
         path_adapter = RedditPlatform(account, NoSessions())
-        path = PathRunner(path_adapter, root)
-        path.send("warm-up")
+        tmp = tempfile.TemporaryDirectory()
+        path = PathRunner(path_adapter, COMMENTS + 1, tmp.name)
+        path.send()  # the submission
+        path.send()  # warm-up comment
         parent: Ref = root
         totals = {"adapter": 0.0, "bare": 0.0, "path": 0.0}
         ratios = []
@@ -126,7 +142,7 @@ def main() -> None:
             for _ in range(per_round):
                 bare_parent = bare_parent.reply(BODY)
             bare_time = time.perf_counter() - start
-            path_time = sum(path.send(BODY) for _ in range(per_round))
+            path_time = sum(path.send() for _ in range(per_round))
             totals["path"] += path_time
             path_ratios.append(path_time / bare_time)
             totals["adapter"] += adapter_time
@@ -134,11 +150,13 @@ def main() -> None:
             ratios.append(adapter_time / bare_time)
         adapter.close()
         path.pub.close()
+        path.store.close()
+        tmp.cleanup()
         assert standin.count("t1") == 3 * COMMENTS + 2
     # The median of the rounds' ratios: one scheduler hiccup on 2 cores moves a total.
     ratio = statistics.median(ratios)
     print(f"adapter {totals['adapter']:.3f}s, bare PRAW {totals['bare']:.3f}s for {COMMENTS} each")
-    print(f"full publish path {totals['path']:.3f}s (in-memory store)")
+    print(f"full publish path {totals['path']:.3f}s (SQLite store)")
     print(f"RESULT reddit_adapter_overhead_ratio {ratio:.3f} target <= 1.15")
     path_ratio = statistics.median(path_ratios)
     print(f"RESULT publish_overhead_ratio_reddit {path_ratio:.3f} target <= 1.15")

@@ -1,8 +1,9 @@
-"""A daemon process for the crash test: bot.daemon.Daemon + bot.publish.Publisher with the
-real adapters, over tests/daemon/sqlstore.py (until bot.store and config.load land; then
-the test runs `sharebot run`). Prints "ready" once the daemon loop starts.
+"""A daemon process for the crash and scale-out tests: the real bot.daemon.Daemon and
+bot.publish.Publisher with the real adapters over the real store (bot.store.open_store),
+with test-sized backoff and lease (``sharebot run`` has no knobs for those). Prints
+"ready" once the daemon loop starts; logs (INFO, text) go to stderr.
 
-    python -m tests.daemon.child_daemon DB PDS_URL HANDLE REDDIT_URL OWNER
+    python -m tests.daemon.child_daemon STORE_URL PDS_URL HANDLE REDDIT_URL OWNER
     (app password in SHAREBOT_CRASH_BSKY_PASSWORD)
 """
 
@@ -14,16 +15,18 @@ import threading
 from datetime import timedelta
 
 from bot.config import BlueskyAccount, RedditAccount, Secret
-from bot.daemon import Daemon
+from bot.daemon import Daemon, single_daemon_lock
+from bot.logs import setup
 from bot.platforms.bluesky import BlueskyPlatform
 from bot.platforms.reddit import RedditPlatform
 from bot.publish import Publisher, PublishOptions
-from tests.daemon.sqlstore import SqlStore
+from bot.store import open_store
 from tests.servers.reddit.standin import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME
 
 
-def main(db: str, pds_url: str, handle: str, reddit_url: str, owner: str) -> None:
-    store = SqlStore(db)
+def main(url: str, pds_url: str, handle: str, reddit_url: str, owner: str) -> None:
+    setup("text", "INFO", sys.stderr)
+    store = open_store(url)
     bsky = BlueskyAccount("b", handle, Secret(os.environ["SHAREBOT_CRASH_BSKY_PASSWORD"]), pds_url)
     red = RedditAccount(
         "r", client_id=CLIENT_ID, client_secret=Secret(CLIENT_SECRET), user_agent="crash/0.1",
@@ -39,12 +42,13 @@ def main(db: str, pds_url: str, handle: str, reddit_url: str, owner: str) -> Non
         backoff_max=1.0, max_attempts=50, max_ambiguous=50,
     )  # fmt: skip
     accounts = {"bluesky": ["b"], "reddit": ["r"]}
-    pub = Publisher(store, lambda n, a: adapters[n], accounts, options)
-    daemon = Daemon(store, pub, tick=0.5)
-    daemon.install_signals()
-    threading.Timer(0, lambda: print("ready", flush=True)).start()
-    daemon.run()
-    pub.close()
+    with single_daemon_lock(url):
+        pub = Publisher(store, lambda n, a: adapters[n], accounts, options)
+        daemon = Daemon(store, pub, tick=0.5)
+        daemon.install_signals()
+        threading.Timer(0, lambda: print("ready", flush=True)).start()
+        daemon.run()
+        pub.close()
     store.close()
 
 

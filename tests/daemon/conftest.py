@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.pg import pg_server  # noqa: F401  (the session PostgreSQL cluster)
 from tests.servers.pds.server import PdsServer, start_pds
 
 

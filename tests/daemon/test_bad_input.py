@@ -1,11 +1,11 @@
 """Bad input in the queue, through the daemon (run_once) with the real adapters: an image
 deleted after queueing, an image file corrupted after queueing, a post Reddit rejects.
-Each goes to review with the reason; everything else publishes."""
+Each goes to review with the reason; everything else publishes. Real SQLite store."""
 
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from bot.config import BlueskyAccount, Secret
@@ -14,8 +14,9 @@ from bot.fetch import FetchPolicy
 from bot.platforms.bluesky import BlueskyPlatform
 from bot.platforms.reddit import RedditPlatform
 from bot.publish import Publisher, PublishOptions
-from bot.threads import ImageRef, ImagesEmbed, PostDraft
-from tests.publish.fakes import FakeStore
+from bot.store import open_store
+from bot.threads import ImageRef, ImagesEmbed, PostDraft, ThreadDraft
+from tests.daemon.realstore import enqueue_threads, rows
 from tests.publish.test_reddit_faults import _account
 from tests.servers.reddit.standin import start_standin
 
@@ -33,15 +34,20 @@ def test_bad_posts_go_to_review_with_reason_and_the_rest_publishes(pds, tmp_path
     deleted, corrupted = tmp_path / "gone.png", tmp_path / "broken.png"
     deleted.write_bytes(PNG)
     corrupted.write_bytes(PNG)
-    store = FakeStore()
-    now = datetime.now(UTC)
-    gone = store.add_thread("bluesky", "b", ["a1", _image(deleted), "a3"], due=now)
-    broken = store.add_thread("bluesky", "b", [_image(corrupted), "b2"], due=now)
-    fine = store.add_thread("bluesky", "b", ["c1", "c2"], due=now)
+    store = open_store(f"sqlite:///{tmp_path / 'bad.db'}")
+
+    def queue(platform: str, *drafts: str | PostDraft) -> list[int]:
+        posts = tuple(PostDraft(d) if isinstance(d, str) else d for d in drafts)
+        thread = ThreadDraft(platform, 0, posts)
+        return enqueue_threads(store, f"t{len(rows(store))}", [thread], {platform: platform[0]})
+
+    gone = queue("bluesky", "a1", _image(deleted), "a3")
+    broken = queue("bluesky", _image(corrupted), "b2")
+    fine = queue("bluesky", "c1", "c2")
     sub = PostDraft("body", kind="submission", title="Rejected one")
-    rejected = store.add_thread("reddit", "r", [sub, PostDraft("c", kind="comment")], due=now)
+    rejected = queue("reddit", sub, PostDraft("c", kind="comment"))
     ok_sub = PostDraft("body", kind="submission", title="Fine one")
-    reddit_ok = store.add_thread("reddit", "r", [ok_sub, PostDraft("c", kind="comment")], due=now)
+    reddit_ok = queue("reddit", ok_sub, PostDraft("c", kind="comment"))
     deleted.unlink()  # after queueing
     corrupted.write_bytes(b"this is not a PNG any more")
     _, handle, password = pds.create_account("badinput")
@@ -59,12 +65,14 @@ def test_bad_posts_go_to_review_with_reason_and_the_rest_publishes(pds, tmp_path
                         opts, rng=random.Random(0))  # fmt: skip
         Daemon(store, pub).run_once()
         pub.close()
-    rows = store.rows
-    assert rows[gone[1]].state == "needs_review" and "gone.png" in rows[gone[1]].error
-    assert rows[broken[0]].state == "needs_review" and "not an image" in rows[broken[0]].error
-    assert rows[rejected[0]].state == "needs_review"
-    assert "SUBREDDIT_NOTALLOWED" in rows[rejected[0]].error
-    assert [rows[i].state for i in (gone[2], broken[1], rejected[1])] == ["queued"] * 3
+    found = {r["id"]: r for r in rows(store)}
+    store.close()
+    assert found[gone[1]]["state"] == "needs_review" and "gone.png" in found[gone[1]]["error"]
+    assert found[broken[0]]["state"] == "needs_review"
+    assert "not an image" in found[broken[0]]["error"]
+    assert found[rejected[0]]["state"] == "needs_review"
+    assert "SUBREDDIT_NOTALLOWED" in found[rejected[0]]["error"]
+    assert [found[i]["state"] for i in (gone[2], broken[1], rejected[1])] == ["queued"] * 3
     for pid in [gone[0], *fine, *reddit_ok]:
-        assert rows[pid].state == "published", (pid, rows[pid].error)
+        assert found[pid]["state"] == "published", (pid, found[pid]["error"])
     assert standin.count("t3") == 1 and standin.count("t1") == 1

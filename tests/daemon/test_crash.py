@@ -4,11 +4,11 @@ end every post is on its server exactly once, every reply under the right parent
 left in sending. The daemons also kill themselves right after some sends (the
 SHAREBOT_TEST_CRASH_AFTER_SEND hook), the worst moment: sent, not yet confirmed.
 
-The store is tests/daemon/sqlstore.py until bot.store lands (see child_daemon.py)."""
+The daemons are real bot.daemon.Daemon processes over the real SQLite store (see
+child_daemon.py); the articles are queued with the real Store.enqueue."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import selectors
@@ -17,8 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.threads import PostDraft
-from tests.daemon.sqlstore import SqlStore
+from bot.store import Store, open_store
+from tests.daemon.realstore import enqueue_article, rows, unpublished
 from tests.publish.test_bluesky_faults import _records
 from tests.servers.proxy import FaultProxy
 from tests.servers.reddit.standin import start_standin
@@ -27,17 +27,11 @@ ROOT = Path(__file__).resolve().parents[2]
 MIN_KILLS = 30
 
 
-def _plan(store: SqlStore) -> None:
-    from datetime import UTC, datetime
-
-    now = datetime.now(UTC)
-    for t in range(6):
-        texts = [PostDraft(f"bluesky thread {t} post {i}: the quick brown fox") for i in range(10)]
-        store.add_thread("bluesky", "b", texts, due=now, article=t)
-    for t in range(4):
-        sub = PostDraft(f"submission {t} body", kind="submission", title=f"Crash article {t}")
-        comments = [PostDraft(f"reddit thread {t} comment {i}", kind="comment") for i in range(9)]
-        store.add_thread("reddit", "r", [sub, *comments], due=now, article=10 + t)
+def _plan(store: Store) -> None:
+    """4 articles x (2 Bluesky threads of 7 + a Reddit submission, 5 comments and a
+    continuing chain of 6) = 104 posts."""
+    for a in range(4):
+        enqueue_article(store, f"crash{a}", bsky=7, reddit=6)
 
 
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[str]:
@@ -61,14 +55,14 @@ def _ready(proc: subprocess.Popen[str], timeout: float = 30.0) -> bool:
         sel.close()
 
 
-def _open(store: SqlStore) -> int:
-    return sum(1 for r in store.rows() if r["state"] != "published")
+def _open(store: Store) -> int:
+    return unpublished(store)
 
 
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(pds, tmp_path):
     did, handle, password = pds.create_account("crashtest")
-    db = str(tmp_path / "crash.db")
-    store = SqlStore(db)
+    db = f"sqlite:///{tmp_path / 'crash.db'}"
+    store = open_store(db)
     _plan(store)
     rng = random.Random(20261128)
     kills = self_kills = 0
@@ -98,19 +92,21 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(pds, tmp_path):
         _wait_done(store, final)
         final.send_signal(signal.SIGTERM)
         assert final.wait(10) == 0
-        rows = store.rows()
+        rows = _rows(store)
         bsky_records = {r["uri"]: r["value"] for r in _records(pds, did)}
         things = reddit.world.things
         duplicates = len(bsky_records) + len(things) - len(rows)
         print(f"\nkills {kills} (+{self_kills} self-kills after send), posts {len(rows)},"
               f" duplicates {max(duplicates, 0)}, lost {_open(store)}")  # fmt: skip
+    store.close()
     assert kills >= MIN_KILLS
+    assert len(rows) >= 100
     assert {r["state"] for r in rows} == {"published"}
     _check_bluesky(rows, bsky_records)
     _check_reddit(rows, things)
 
 
-def _wait_done(store: SqlStore, proc: subprocess.Popen[str], timeout: float = 90.0) -> None:
+def _wait_done(store: Store, proc: subprocess.Popen[str], timeout: float = 90.0) -> None:
     waited = 0.0
     while _open(store) and waited < timeout:
         try:
@@ -144,4 +140,8 @@ def _check_reddit(rows: list[dict], things: dict[str, dict]) -> None:
 
 
 def _text(row: dict) -> str:
-    return str(json.loads(row["draft"])["text"])
+    return str(row["text"])
+
+
+def _rows(store: Store) -> list[dict]:
+    return rows(store)

@@ -1,27 +1,31 @@
-"""SIGTERM during a thread: the in-flight post finishes, nothing else is claimed, run()
-returns; a restarted daemon resumes from the next post without resending."""
+"""SIGTERM during a thread, on the real store: the in-flight post finishes, nothing else
+is claimed, run() returns; a restarted daemon resumes from the next post without
+resending."""
 
 from __future__ import annotations
 
 import os
 import random
 import signal
-from datetime import UTC, datetime
 
 from bot.daemon import Daemon
 from bot.publish import Publisher, PublishOptions
-from tests.publish.fakes import FakePlatform, FakeStore
+from bot.store import Store, open_store
+from bot.threads import PostDraft, ThreadDraft
+from tests.daemon.realstore import enqueue_threads, rows
+from tests.publish.fakes import FakePlatform
 
 
-def _daemon(store: FakeStore, plat: FakePlatform) -> Daemon:
+def _daemon(store: Store, plat: FakePlatform) -> Daemon:
     pub = Publisher(store, lambda n, a: plat, {"bluesky": ["a"]}, PublishOptions(owner="d"),
                     rng=random.Random(0))  # fmt: skip
     return Daemon(store, pub, tick=30)
 
 
-def test_sigterm_mid_thread_then_restart_resumes_from_next_post():
-    store = FakeStore()
-    ids = store.add_thread("bluesky", "a", ["1", "2", "3", "4"], due=datetime.now(UTC))
+def test_sigterm_mid_thread_then_restart_resumes_from_next_post(tmp_path):
+    store = open_store(f"sqlite:///{tmp_path / 'stop.db'}")
+    thread = ThreadDraft("bluesky", 0, tuple(PostDraft(t) for t in ("1", "2", "3", "4")))
+    ids = enqueue_threads(store, "stop", [thread], {"bluesky": "a"})
     plat = FakePlatform("bluesky", "a")
     plat.on_send = lambda post: post.post_id == ids[1] and os.kill(os.getpid(), signal.SIGTERM)
     daemon = _daemon(store, plat)
@@ -33,9 +37,12 @@ def test_sigterm_mid_thread_then_restart_resumes_from_next_post():
         for sig, handler in saved.items():
             signal.signal(sig, handler)
     assert daemon.stopping.is_set()
-    assert [store.rows[i].state for i in ids] == ["published", "published", "queued", "queued"]
+    assert [r["state"] for r in rows(store)] == ["published", "published", "queued", "queued"]
     assert plat.sends == ids[:2]
     restarted = _daemon(store, plat)
     restarted.run_once()
     assert plat.sends == ids  # 3 and 4 once each, 1 and 2 never again
-    assert plat.parents[ids[2]] == store.rows[ids[1]].ref
+    parent = plat.parents[ids[2]]
+    assert parent is not None and parent.uri == rows(store)[1]["uri"]
+    assert {r["state"] for r in rows(store)} == {"published"}
+    store.close()
