@@ -21,7 +21,7 @@ PlatformFactory = Callable[[str, str], Platform]
 
 
 class ClaimStore(Protocol):
-    """The part of bot.store.Store the publisher uses (see /work/store-api.md)."""
+    """The part of bot.store.Store the publisher uses (see docs/store-api.md)."""
 
     def claim_due(
         self,

@@ -2,7 +2,7 @@
 
 ``open_store(url)`` -> :class:`Store` (bot.store.store: queue, claims, editors' intents;
 bot.store.base: transactions, accounts, daemons). Additive methods beyond the shared
-contract (/work/store-api.md): ``taken_slots``, ``find_article_by_hash``,
+contract (docs/store-api.md): ``taken_slots``, ``find_article_by_hash``,
 ``find_article_by_source``, ``replace_unpublished``, ``clear_block``,
 ``acquire_daemon_lock``/``release_daemon_lock``, ``daemons``, ``events``. Ids for
 cancel/reschedule/retry: ``a12`` (article), ``t34`` (thread), ``p56`` or ``56`` (post).

@@ -2,7 +2,7 @@
 
 Identifiers accepted by ``cancel``/``reschedule``/``retry``: ``"a12"`` (article 12),
 ``"t34"`` (thread 34), ``"p56"`` or ``"56"`` (post 56). Additive methods beyond
-/work/store-api.md, for the scheduler, ``sync`` and ``status``: ``taken_slots``,
+docs/store-api.md, for the scheduler, ``sync`` and ``status``: ``taken_slots``,
 ``find_article_by_hash``, ``find_article_by_source``, ``replace_unpublished``,
 ``clear_block``, ``acquire_daemon_lock``/``release_daemon_lock``, ``daemons``.
 """
@@ -143,7 +143,7 @@ class Store(StoreBase):
         platforms: Collection[str] | None = None,
         article_id: int | None = None,
     ) -> list[Claim]:
-        """Lease due posts (see /work/store-api.md and bot.store.claims)."""
+        """Lease due posts (see docs/store-api.md and bot.store.claims)."""
         with self.write() as conn:
             return claims.claim_due(
                 conn,

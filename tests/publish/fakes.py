@@ -1,5 +1,5 @@
 """In-memory fakes for the publisher's unit tests: a store that follows the claim
-contract of /work/store-api.md, and a scripted platform."""
+contract of docs/store-api.md, and a scripted platform."""
 
 from __future__ import annotations
 
