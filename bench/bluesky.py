@@ -3,8 +3,7 @@
 Both sides write the same posts (fixed rkey and createdAt) to one local PDS, each to its
 own account, interleaved post by post so drift in the PDS affects both alike. A third side,
 on a third account, goes through the full publish path (bot.publish.Publisher: claim ->
-send -> confirm) over the in-memory store of tests/publish/fakes.py (the SQLite store once
-bot.store lands): ``RESULT publish_overhead_ratio_bluesky``.
+send -> confirm) over the real SQLite store (bot.store): ``RESULT publish_overhead_ratio_bluesky``.
 
     python bench/bluesky.py [--posts 200]
 """
@@ -13,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,16 +20,19 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.article import Article, Paragraph, Section
 from bot.config import BlueskyAccount, Secret
 from bot.platforms.base import Outgoing
 from bot.platforms.bluesky import BlueskyPlatform, make_rkey
 from bot.platforms.bluesky import created_at as iso
 from bot.publish import Publisher, PublishOptions
-from bot.threads import PostDraft
-from tests.publish.fakes import FakeStore
+from bot.store import open_store
+from bot.threads import PostDraft, ThreadDraft
 from tests.servers.pds.server import start_pds
 
 TARGET = 1.15
+_SECTION = Section("Bench", 2, ("Bench",), "bench", (Paragraph("x"),))
+ARTICLE = Article("Bench", "https://example.org/b", "en", (), None, None, (_SECTION,))
 
 
 class Sessions:
@@ -77,15 +80,21 @@ def adapter_send(platform: BlueskyPlatform, n: int, post: tuple[str, str, str]) 
 
 
 class PathRunner:
-    """The full publish path over a store: each post is queued, claimed, sent, confirmed."""
+    """The full publish path over the real SQLite store (bot.store): each post is queued
+    (untimed), then claimed, sent and confirmed (timed)."""
 
-    def __init__(self, platform: BlueskyPlatform) -> None:
-        self.store = FakeStore()
+    def __init__(self, platform: BlueskyPlatform, tmp: str) -> None:
+        self.store = open_store(f"sqlite:///{tmp}/path.db")
         options = PublishOptions(owner="bench", concurrency=1)
         self.pub = Publisher(self.store, lambda n, a: platform, {"bluesky": ["bench"]}, options)
 
     def send(self, text: str) -> float:
-        self.store.add_thread("bluesky", "bench", [text], due=datetime.now(UTC))
+        now = datetime.now(UTC)
+        self.store.enqueue(
+            ARTICLE, source="bench.md", threads=[ThreadDraft("bluesky", 0, (PostDraft(text),))],
+            due={("bluesky", 0): now}, spacing=timedelta(0), accounts={"bluesky": "bench"},
+            now=now,
+        )  # fmt: skip
         started = time.perf_counter()
         (outcome,) = self.pub.run_until_idle()
         elapsed = time.perf_counter() - started
@@ -109,7 +118,8 @@ def main() -> None:
         platform = BlueskyPlatform(account, Sessions())
         _, path_handle, path_pw = pds.create_account("benchpath")
         path_account = BlueskyAccount("bench", path_handle, Secret(path_pw), pds.url)
-        path = PathRunner(BlueskyPlatform(path_account, Sessions()))
+        tmp = tempfile.TemporaryDirectory()
+        path = PathRunner(BlueskyPlatform(path_account, Sessions()), tmp.name)
         warm = zip(posts("warm-bare", 0, 10, base), posts("warm-adapter", 0, 10, base), strict=True)
         for i, (bare_post, adapter_post) in enumerate(warm):  # connections, imports, caches
             bare_send(client, bare_did, bare_post)
@@ -128,6 +138,8 @@ def main() -> None:
             path_total += path.send(f"path post {i}: the quick brown fox")
         platform.close()
         path.pub.close()
+        path.store.close()
+        tmp.cleanup()
         client.request.close()
     count = args.posts
     ratio = adapter_total / bare_total

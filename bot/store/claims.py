@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import uuid
@@ -9,8 +10,9 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, or_, select, update
+from sqlalchemy import Connection, Integer, Row, and_, bindparam, or_, select, update
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 
 from bot.platforms.base import Outgoing, Ref
 from bot.store.schema import accounts, articles, posts, threads
@@ -25,7 +27,7 @@ def new_key() -> str:
     return "sb" + uuid.uuid4().hex[:16]
 
 
-def due_condition(now: datetime) -> Any:
+def due_condition(now: datetime | BindParameter[Any]) -> Any:
     """Posts whose time has come (each branch matches one of the state indexes)."""
     return or_(
         and_(posts.c.state == "queued", posts.c.due_at <= now),
@@ -38,6 +40,16 @@ def claimable_query(
     now: datetime, limit: int, platforms: Collection[str] | None, article_id: int | None
 ) -> Select[Any]:
     """Due posts whose parent is published and whose account is not blocked."""
+    query = _claimable(None if platforms is None else tuple(platforms), article_id is not None)
+    values: dict[str, Any] = {"now": now, "limit": limit, "article_id": article_id}
+    return query.params(**values)
+
+
+@functools.lru_cache(maxsize=64)
+def _claimable(platforms: tuple[str, ...] | None, by_article: bool) -> Select[Any]:
+    """The claim query with ``now``/``limit``/``article_id`` bind parameters, built once per
+    shape: building it is most of a claim's CPU (aliases and column collections)."""
+    now = bindparam("now", type_=posts.c.due_at.type)
     parent = posts.alias("parent")
     blocked = (
         select(accounts.c.account)
@@ -61,12 +73,12 @@ def claimable_query(
         .join(articles, articles.c.id == posts.c.article_id)
         .where(due_condition(now), parent_ok, ~blocked)
         .order_by(posts.c.due_at, posts.c.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
     if platforms is not None:
         query = query.where(posts.c.platform.in_(list(platforms)))
-    if article_id is not None:
-        query = query.where(posts.c.article_id == article_id)
+    if by_article:
+        query = query.where(posts.c.article_id == bindparam("article_id", type_=Integer))
     return query
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Integer, bindparam, func, insert, select, update
 
 from bot.article import Article
 from bot.errors import StoreError
@@ -25,11 +25,23 @@ from bot.store.schema import (
     articles,
     migrate,
     posts,
+    sections,
     share_links,
     threads,
 )
 from bot.store.views import ArticleView, Claim, PostView
 from bot.threads import PostDraft, ThreadDraft
+
+# Statements run for every post, built once (building one costs as much as running it).
+_POST_BY_ID = select(posts).where(posts.c.id == bindparam("post_id", type_=Integer))
+_THREAD_ANCHOR = (
+    select(sections.c.anchor)
+    .join(threads, threads.c.article_id == sections.c.article_id)
+    .where(
+        threads.c.id == bindparam("thread_id", type_=Integer),
+        sections.c.idx == threads.c.section,
+    )
+)
 
 
 def open_store(url: str, *, create: bool = True) -> Store:
@@ -157,7 +169,7 @@ class Store(StoreBase):
             )
 
     def _owned(self, conn: Connection, post_id: int, owner: str) -> Any:
-        row = conn.execute(select(posts).where(posts.c.id == post_id)).first()
+        row = conn.execute(_POST_BY_ID, {"post_id": post_id}).first()
         if row is None or row.state != "sending" or row.lease_owner != owner:
             raise StoreError(f"post {post_id}: the lease is not held by {owner}")
         return row
@@ -194,14 +206,7 @@ class Store(StoreBase):
 
     @staticmethod
     def _anchor(conn: Connection, thread_id: int) -> str:
-        from bot.store.schema import sections
-
-        query = (
-            select(sections.c.anchor)
-            .join(threads, threads.c.article_id == sections.c.article_id)
-            .where(threads.c.id == thread_id, sections.c.idx == threads.c.section)
-        )
-        return conn.scalar(query) or ""
+        return conn.scalar(_THREAD_ANCHOR, {"thread_id": thread_id}) or ""
 
     def fail(
         self,
