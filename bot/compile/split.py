@@ -111,17 +111,28 @@ class _Packer:
         self.size = (0, 0)
         self.sticky = False
 
+    def start(self, a: int, b: int, own: tuple[int, int], sticky: bool) -> None:
+        """Make ``[a, b)`` (of size ``own``) the current post's only content."""
+        self.cur, self.size, self.sticky = (a, b), own, sticky
+
+    def extend(self, a: int, b: int, own: tuple[int, int], sticky: bool) -> bool:
+        """Append ``[a, b)`` to the current post if it still fits; True when it did."""
+        assert self.cur is not None
+        gap = self.cost(self.cur[1], a)
+        total = (self.size[0] + gap[0] + own[0], self.size[1] + gap[1] + own[1])
+        if not self.fits(total, b - self.cur[0]):
+            return False
+        self.cur, self.size, self.sticky = (self.cur[0], b), total, sticky
+        return True
+
     def place(self, a: int, b: int, level: int, sticky: bool, rigid: bool = False) -> None:
         own = self.cost(a, b)
         if self.cur is None:
             if self.fits(own, b - a):
-                self.cur, self.size, self.sticky = (a, b), own, sticky
+                self.start(a, b, own, sticky)
                 return
         else:
-            gap = self.cost(self.cur[1], a)
-            total = (self.size[0] + gap[0] + own[0], self.size[1] + gap[1] + own[1])
-            if self.fits(total, b - self.cur[0]):
-                self.cur, self.size, self.sticky = (self.cur[0], b), total, sticky
+            if self.extend(a, b, own, sticky):
                 return
             if self.fits(own, b - a):
                 # After a sticky piece, split what follows at a word or better; else move on.
@@ -129,7 +140,7 @@ class _Packer:
                 pieces, finer = self.split(a, b, level, chars=False) if keep else ([], 0)
                 if not pieces:
                     self.flush()
-                    self.cur, self.size, self.sticky = (a, b), own, sticky
+                    self.start(a, b, own, sticky)
                     return
                 for index, (pa, pb) in enumerate(pieces):
                     self.place(pa, pb, finer, sticky and index == len(pieces) - 1)
@@ -137,7 +148,7 @@ class _Packer:
         pieces, finer = self.split(a, b, level)
         if len(pieces) <= 1:  # a single code point over budget: nothing finer exists
             self.flush()
-            self.cur, self.size, self.sticky = (a, b), own, sticky
+            self.start(a, b, own, sticky)
             return
         for index, (pa, pb) in enumerate(pieces):
             self.place(pa, pb, finer, sticky and index == len(pieces) - 1)
@@ -149,17 +160,14 @@ class _Packer:
         a, b, sticky = group[0].start, group[-1].end, group[-1].sticky
         own = self.cost(a, b)
         if len(group) > 1 and self.cur is None and self.fits(own, b - a):
-            self.cur, self.size, self.sticky = (a, b), own, sticky
+            self.start(a, b, own, sticky)
             return
         if len(group) > 1 and self.cur is not None and not self.sticky:
-            gap = self.cost(self.cur[1], a)
-            total = (self.size[0] + gap[0] + own[0], self.size[1] + gap[1] + own[1])
-            if self.fits(total, b - self.cur[0]):
-                self.cur, self.size, self.sticky = (self.cur[0], b), total, sticky
+            if self.extend(a, b, own, sticky):
                 return
             if self.fits(own, b - a):
                 self.flush()
-                self.cur, self.size, self.sticky = (a, b), own, sticky
+                self.start(a, b, own, sticky)
                 return
         for piece in group:
             self.place(piece.start, piece.end, 0, piece.sticky, piece.rigid)
