@@ -3,7 +3,9 @@
 Both sides write the same posts (fixed rkey and createdAt) to one local PDS, each to its
 own account, interleaved post by post so drift in the PDS affects both alike. A third side,
 on a third account, goes through the full publish path (bot.publish.Publisher: claim ->
-send -> confirm) over the real SQLite store (bot.store): ``RESULT publish_overhead_ratio_bluesky``.
+send -> confirm, each confirm in one transaction with the claim of the next due post) over
+the real SQLite store (bot.store), a round of ROUND posts at a time between the other two
+sides' rounds: ``RESULT publish_overhead_ratio_bluesky``.
 
     python bench/bluesky.py [--posts 200]
 """
@@ -31,6 +33,7 @@ from bot.threads import PostDraft, ThreadDraft
 from tests.servers.pds.server import start_pds
 
 TARGET = 1.15
+ROUND = 10
 _SECTION = Section("Bench", 2, ("Bench",), "bench", (Paragraph("x"),))
 ARTICLE = Article("Bench", "https://example.org/b", "en", (), None, None, (_SECTION,))
 
@@ -80,25 +83,27 @@ def adapter_send(platform: BlueskyPlatform, n: int, post: tuple[str, str, str]) 
 
 
 class PathRunner:
-    """The full publish path over the real SQLite store (bot.store): each post is queued
-    (untimed), then claimed, sent and confirmed (timed)."""
+    """The full publish path over the real SQLite store (bot.store): a round's posts are
+    queued as one-post threads due now (untimed), then published by one ``run_until_idle``
+    (timed: claim, send, confirm-and-claim-next, ..., the idle check)."""
 
     def __init__(self, platform: BlueskyPlatform, tmp: str) -> None:
         self.store = open_store(f"sqlite:///{tmp}/path.db")
         options = PublishOptions(owner="bench", concurrency=1)
         self.pub = Publisher(self.store, lambda n, a: platform, {"bluesky": ["bench"]}, options)
 
-    def send(self, text: str) -> float:
+    def send(self, texts: list[str]) -> float:
         now = datetime.now(UTC)
+        threads = [ThreadDraft("bluesky", 0, (PostDraft(text),)) for text in texts]
         self.store.enqueue(
-            ARTICLE, source="bench.md", threads=[ThreadDraft("bluesky", 0, (PostDraft(text),))],
-            due={("bluesky", 0): now}, spacing=timedelta(0), accounts={"bluesky": "bench"},
-            now=now,
+            ARTICLE, source="bench.md", threads=threads,
+            due={("bluesky", i): now for i in range(len(texts))},
+            spacing=timedelta(0), accounts={"bluesky": "bench"}, now=now,
         )  # fmt: skip
         started = time.perf_counter()
-        (outcome,) = self.pub.run_until_idle()
+        outcomes = self.pub.run_until_idle()
         elapsed = time.perf_counter() - started
-        assert outcome.state == "published", outcome
+        assert [o.state for o in outcomes] == ["published"] * len(texts), outcomes
         return elapsed
 
 
@@ -124,7 +129,7 @@ def main() -> None:
         for i, (bare_post, adapter_post) in enumerate(warm):  # connections, imports, caches
             bare_send(client, bare_did, bare_post)
             adapter_send(platform, i, adapter_post)
-            path.send(f"warm-path post {i}")
+        path.send([f"warm-path post {i}" for i in range(10)])
         bare_total = adapter_total = path_total = 0.0
         bare_posts = posts("bare", 0, args.posts, base)
         adapter_posts = posts("adapter", 0, args.posts, base)
@@ -135,7 +140,10 @@ def main() -> None:
             else:
                 adapter_total += adapter_send(platform, i, adapter_posts[i])
                 bare_total += bare_send(client, bare_did, bare_posts[i])
-            path_total += path.send(f"path post {i}: the quick brown fox")
+            if i % ROUND == ROUND - 1:  # the path side's round of the same posts
+                first = i - ROUND + 1
+                texts = [f"path post {n}: the quick brown fox" for n in range(first, i + 1)]
+                path_total += path.send(texts)
         platform.close()
         path.pub.close()
         path.store.close()

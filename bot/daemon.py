@@ -214,9 +214,10 @@ class Daemon:
         self._armed = None
         self.wake()
 
-    def _finished(self, future: Future[Outcome]) -> None:
+    def _finished(self, future: Future[list[Outcome]]) -> None:
         if not future.cancelled() and future.exception() is None:
-            self._count(future.result())
+            for outcome in future.result():
+                self._count(outcome)
         self._wake.set()
 
     def _count(self, outcome: Outcome) -> None:

@@ -11,10 +11,13 @@ leases and never race each other. Rules (DESIGN.md, "Exactly once"):
 - AmbiguousError or an unexpected exception: retried later *through reconcile*;
   still ambiguous after ``max_ambiguous`` attempts -> needs_review.
 
-Leases of in-flight posts are renewed by a keeper thread, so a slow send is not
-reclaimed by another daemon. Test hook: ``SHAREBOT_TEST_CRASH_AFTER_SEND`` = ``N``
-(SIGKILL the process right after the N-th send returns, before confirm) or ``pX``
-(after each send with probability X, e.g. ``p0.2``). Unset in production.
+A worker that has published a post goes on with the next due post: the confirm and the
+next claim are one store transaction (``confirm_and_claim``), so a thread's chain of
+replies costs one commit per post. Leases of in-flight posts are renewed by a keeper
+thread, so a slow send is not reclaimed by another daemon. Test hook:
+``SHAREBOT_TEST_CRASH_AFTER_SEND`` = ``N`` (SIGKILL the process right after the N-th send
+returns, before confirm) or ``pX`` (after each send with probability X, e.g. ``p0.2``).
+Unset in production.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ import logging
 import os
 import random
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import replace
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -65,6 +69,14 @@ __all__ = [
 log = logging.getLogger("sharebot.publish")
 
 
+@dataclass(frozen=True)
+class _Scope:
+    """Which posts a dispatch (and the workers it starts) may claim."""
+
+    article_id: int | None
+    platforms: Collection[str]
+
+
 class Publisher:
     """Claims due posts and publishes them through one adapter per (platform, account)."""
 
@@ -89,7 +101,9 @@ class Publisher:
         self._platforms: dict[tuple[str, str], Platform] = {}
         self._account_locks: dict[tuple[str, str], threading.Lock] = {}
         self._lock = threading.Lock()
-        self._inflight: dict[int, Future[Outcome]] = {}
+        self._workers: set[Future[list[Outcome]]] = set()
+        self._holding: set[int] = set()  # ids of posts this publisher has claimed
+        self._listeners: list[Callable[[Outcome], None]] = []
         self._pool = ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="publish")
         self._crash = CrashHook(os.environ.get(CRASH_ENV), self.rng)
         self._keeper = _LeaseKeeper(self)
@@ -118,36 +132,40 @@ class Publisher:
 
     # --- dispatch -------------------------------------------------------------
     def free_slots(self) -> int:
-        """How many more posts may be in flight now."""
+        """How many more workers may start now."""
         with self._lock:
-            self._inflight = {k: f for k, f in self._inflight.items() if not f.done()}
-            return self.options.concurrency - len(self._inflight)
+            self._workers = {f for f in self._workers if not f.done()}
+            return self.options.concurrency - len(self._workers)
 
     def dispatch(
         self,
         *,
         article_id: int | None = None,
         platforms: Collection[str] | None = None,
-    ) -> list[Future[Outcome]]:
-        """Claim as many due posts as there are free workers and start them."""
+    ) -> list[Future[list[Outcome]]]:
+        """Claim as many due posts as there are free workers and start them. Each future
+        gives the outcomes of its worker: the claimed post, then every post the worker
+        went on with (see the module docstring)."""
         slots = self.free_slots()
         if slots <= 0 or self.stopping.is_set():
             return []
-        now = self.clock()
+        scope = _Scope(article_id, list(self.accounts) if platforms is None else platforms)
         claims = self.store.claim_due(
-            now,
+            self.clock(),
             limit=slots,
             owner=self.owner,
             lease=self.options.lease,
             prepare=self.prepare,
-            platforms=platforms if platforms is not None else list(self.accounts),
-            article_id=article_id,
+            platforms=scope.platforms,
+            article_id=scope.article_id,
         )
         futures = []
         for claim in claims:
-            future = self._pool.submit(self._process, claim)
             with self._lock:
-                self._inflight[claim.post_id] = future
+                self._holding.add(claim.post_id)
+            future = self._pool.submit(self._work, claim, scope)
+            with self._lock:
+                self._workers.add(future)
             futures.append(future)
         if claims:
             self._keeper.ensure_running()
@@ -160,30 +178,44 @@ class Publisher:
         platforms: Collection[str] | None = None,
         on_outcome: Callable[[Outcome], None] | None = None,
     ) -> list[Outcome]:
-        """Publish everything due now (and replies that become due), then return."""
+        """Publish everything due now (and replies that become due), then return.
+        ``on_outcome`` is called (from a worker thread) as each post is done."""
         outcomes: list[Outcome] = []
-        pending: set[Future[Outcome]] = set()
-        while True:
-            if not self.stopping.is_set():
-                pending.update(self.dispatch(article_id=article_id, platforms=platforms))
-            if not pending:
-                break
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                outcomes.append(future.result())
-                if on_outcome:
-                    on_outcome(outcomes[-1])
+        pending: set[Future[list[Outcome]]] = set()
+        with self.listening(on_outcome):
+            while True:
+                if not self.stopping.is_set():
+                    pending.update(self.dispatch(article_id=article_id, platforms=platforms))
+                if not pending:
+                    break
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    outcomes.extend(future.result())
         return outcomes
 
-    def inflight(self) -> list[Future[Outcome]]:
-        """Futures of posts still being processed."""
+    @contextmanager
+    def listening(self, listener: Callable[[Outcome], None] | None) -> Iterator[None]:
+        """Call ``listener`` (from worker threads) with every outcome while inside."""
+        if listener is None:
+            yield
+            return
         with self._lock:
-            return list(self._inflight.values())
+            self._listeners.append(listener)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._listeners.remove(listener)
+
+    def inflight(self) -> list[Future[list[Outcome]]]:
+        """Futures of the workers still running."""
+        with self._lock:
+            return [f for f in self._workers if not f.done()]
 
     def inflight_ids(self) -> list[int]:
         """Ids of posts this publisher holds a lease on right now."""
         with self._lock:
-            return [pid for pid, f in self._inflight.items() if not f.done()]
+            return list(self._holding)
 
     def stop(self) -> None:
         """Stop claiming; in-flight sends finish, claims not yet sent are released."""
@@ -201,20 +233,42 @@ class Publisher:
                 log.exception("closing %s failed", adapter.name)
 
     # --- one post -------------------------------------------------------------
-    def _process(self, claim: Any) -> Outcome:
+    def _work(self, claim: Any, scope: _Scope) -> list[Outcome]:
+        """Process ``claim``, then each post claimed together with its confirm."""
+        outcomes = []
+        current: Any = claim
         try:
-            return self._attempt(claim)
+            while current is not None:
+                outcome, following = self._process(current, scope)
+                with self._lock:
+                    self._holding.discard(current.post_id)
+                    if following is not None:
+                        self._holding.add(following.post_id)
+                    listeners = list(self._listeners)
+                current = following
+                outcomes.append(outcome)
+                for listener in listeners:
+                    listener(outcome)
+        finally:  # a dying worker (BaseException) stops renewing its lease
+            if current is not None:
+                with self._lock:
+                    self._holding.discard(current.post_id)
+        return outcomes
+
+    def _process(self, claim: Any, scope: _Scope) -> tuple[Outcome, Any]:
+        try:
+            return self._attempt(claim, scope)
         except PlatformError as exc:
-            return self._record(claim, exc)
+            return self._record(claim, exc), None
         except Exception as exc:  # never let a worker die silently
             log.exception("post %s: unexpected error", claim.post_id)
-            return self._record(claim, exc)
+            return self._record(claim, exc), None
 
-    def _attempt(self, claim: Any) -> Outcome:
+    def _attempt(self, claim: Any, scope: _Scope) -> tuple[Outcome, Any]:
         if self._stale(claim):
-            return self._handle_stale(claim)
+            return self._handle_stale(claim), None
         if self.stopping.is_set():
-            return self._release(claim)
+            return self._release(claim), None
         adapter = self.platform(claim.platform, claim.account)
         with self._account_locks[(claim.platform, claim.account)]:
             out: Outgoing = claim.outgoing
@@ -225,19 +279,35 @@ class Publisher:
                     log.info("post %s: found on %s by reconcile", claim.post_id, claim.platform)
             if ref is None:
                 if self.stopping.is_set():
-                    return self._release(claim)
+                    return self._release(claim), None
                 ref = adapter.send(out)
                 self._crash.after_send()
-        return self._confirm(claim, ref)
+        return self._confirm(claim, ref, scope)
 
-    def _confirm(self, claim: Any, ref: Ref) -> Outcome:
+    def _confirm(self, claim: Any, ref: Ref, scope: _Scope) -> tuple[Outcome, Any]:
+        """Confirm, and unless stopping claim the next due post in the same transaction."""
+        now = self.clock()
+        following: list[Any] = []
         try:
-            self.store.confirm(claim.post_id, self.owner, ref, self.clock())
+            if self.stopping.is_set():
+                self.store.confirm(claim.post_id, self.owner, ref, now)
+            else:
+                following = self.store.confirm_and_claim(
+                    claim.post_id,
+                    self.owner,
+                    ref,
+                    now,
+                    limit=1,
+                    lease=self.options.lease,
+                    prepare=self.prepare,
+                    platforms=scope.platforms,
+                    article_id=scope.article_id,
+                )
         except StoreError as exc:
             log.error("post %s: published as %s but lease lost: %s", claim.post_id, ref.url, exc)
-            return _outcome(claim, "lost_lease", ref=ref, error=str(exc))
+            return _outcome(claim, "lost_lease", ref=ref, error=str(exc)), None
         log.info("post %s published: %s", claim.post_id, ref.url)
-        return _outcome(claim, "published", ref=ref)
+        return _outcome(claim, "published", ref=ref), (following[0] if following else None)
 
     def _release(self, claim: Any) -> Outcome:
         self.store.release(claim.post_id, self.owner, self.clock())

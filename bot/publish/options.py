@@ -37,6 +37,20 @@ class ClaimStore(Protocol):
 
     def confirm(self, post_id: int, owner: str, ref: Ref, now: datetime) -> None: ...
 
+    def confirm_and_claim(
+        self,
+        post_id: int,
+        owner: str,
+        ref: Ref,
+        now: datetime,
+        *,
+        limit: int,
+        lease: timedelta,
+        prepare: Callable[[str, PostDraft, str, datetime], dict[str, Any]],
+        platforms: Collection[str] | None = None,
+        article_id: int | None = None,
+    ) -> list[Any]: ...
+
     def fail(
         self,
         post_id: int,

@@ -48,9 +48,11 @@ def claimable_query(
 @functools.lru_cache(maxsize=64)
 def _claimable(platforms: tuple[str, ...] | None, by_article: bool) -> Select[Any]:
     """The claim query with ``now``/``limit``/``article_id`` bind parameters, built once per
-    shape: building it is most of a claim's CPU (aliases and column collections)."""
+    shape: building it is most of a claim's CPU (aliases and column collections). The parent
+    and root posts are outer-joined, so their refs come with the row (no second query)."""
     now = bindparam("now", type_=posts.c.due_at.type)
     parent = posts.alias("parent")
+    root = posts.alias("root")
     blocked = (
         select(accounts.c.account)
         .where(
@@ -61,16 +63,24 @@ def _claimable(platforms: tuple[str, ...] | None, by_article: bool) -> Select[An
         )
         .exists()
     )
-    parent_ok = or_(
-        posts.c.parent_post_id.is_(None),
-        select(parent.c.id)
-        .where(parent.c.id == posts.c.parent_post_id, parent.c.state == "published")
-        .exists(),
-    )
+    parent_ok = or_(posts.c.parent_post_id.is_(None), parent.c.state == "published")
     query = (
-        select(posts, threads.c.subreddit, threads.c.flair, articles.c.source)
+        select(
+            posts,
+            threads.c.subreddit,
+            threads.c.flair,
+            articles.c.source,
+            parent.c.uri.label("parent_uri"),
+            parent.c.cid.label("parent_cid"),
+            parent.c.url.label("parent_url"),
+            root.c.uri.label("root_uri"),
+            root.c.cid.label("root_cid"),
+            root.c.url.label("root_url"),
+        )
         .join(threads, threads.c.id == posts.c.thread_id)
         .join(articles, articles.c.id == posts.c.article_id)
+        .outerjoin(parent, parent.c.id == posts.c.parent_post_id)
+        .outerjoin(root, root.c.id == posts.c.root_post_id)
         .where(due_condition(now), parent_ok, ~blocked)
         .order_by(posts.c.due_at, posts.c.id)
         .limit(bindparam("limit", type_=Integer))
@@ -80,6 +90,27 @@ def _claimable(platforms: tuple[str, ...] | None, by_article: bool) -> Select[An
     if by_article:
         query = query.where(posts.c.article_id == bindparam("article_id", type_=Integer))
     return query
+
+
+@functools.lru_cache(maxsize=4)
+def _locking(dialect: str, platforms: tuple[str, ...] | None, by_article: bool) -> Select[Any]:
+    query = _claimable(platforms, by_article)
+    if dialect == "postgresql":  # lock only the claimed rows, skip those another daemon holds
+        query = query.with_for_update(skip_locked=True, of=posts)
+    return query
+
+
+# Run once per claimed post, built once (building a statement costs as much as running it).
+_LEASE = update(posts).where(posts.c.id == bindparam("b_id", type_=Integer))
+_LEASE = _LEASE.values(
+    state="sending",
+    lease_owner=bindparam("b_owner", type_=posts.c.lease_owner.type),
+    lease_until=bindparam("b_until", type_=posts.c.lease_until.type),
+    attempts=posts.c.attempts + 1,
+    idem_key=bindparam("b_key", type_=posts.c.idem_key.type),
+    prepared=bindparam("b_prepared", type_=posts.c.prepared.type),
+    updated_at=bindparam("b_now", type_=posts.c.updated_at.type),
+)
 
 
 def claim_due(
@@ -96,18 +127,17 @@ def claim_due(
     """Claim up to ``limit`` due posts inside the caller's write transaction."""
     if limit <= 0 or (platforms is not None and not platforms):
         return []
-    query = claimable_query(now, limit, platforms, article_id)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=posts)
-    rows = conn.execute(query).all()
+    shape = None if platforms is None else tuple(platforms)
+    query = _locking(conn.dialect.name, shape, article_id is not None)
+    params = {"now": now, "limit": limit, "article_id": article_id}
+    rows = conn.execute(query, params).all()
     seen: set[int] = set()
     chosen = []
     for row in rows:  # the parent rule already keeps one post per thread; be sure anyway
         if row.thread_id not in seen:
             seen.add(row.thread_id)
             chosen.append(row)
-    refs = _refs(conn, {i for r in chosen for i in (r.parent_post_id, r.root_post_id) if i})
-    return [_claim_row(conn, row, now, owner, lease, prepare, refs) for row in chosen]
+    return [_claim_row(conn, row, now, owner, lease, prepare) for row in chosen]
 
 
 def _claim_row(
@@ -117,7 +147,6 @@ def _claim_row(
     owner: str,
     lease: timedelta,
     prepare: Prepare,
-    refs: dict[int, Ref],
 ) -> Claim:
     draft = load_draft(row.draft)
     key = row.idem_key or new_key()
@@ -128,17 +157,15 @@ def _claim_row(
         raw = row.prepared
         prepared = json.loads(raw)
     conn.execute(
-        update(posts)
-        .where(posts.c.id == row.id)
-        .values(
-            state="sending",
-            lease_owner=owner,
-            lease_until=now + lease,
-            attempts=posts.c.attempts + 1,
-            idem_key=key,
-            prepared=raw,
-            updated_at=now,
-        )
+        _LEASE,
+        {
+            "b_id": row.id,
+            "b_owner": owner,
+            "b_until": now + lease,
+            "b_key": key,
+            "b_prepared": raw,
+            "b_now": now,
+        },
     )
     outgoing = Outgoing(
         post_id=row.id,
@@ -146,8 +173,8 @@ def _claim_row(
         account=row.account,
         draft=draft,
         prepared=prepared,
-        parent=refs.get(row.parent_post_id or 0),
-        root=refs.get(row.root_post_id or 0),
+        parent=_ref(row.parent_uri, row.parent_cid, row.parent_url),
+        root=_ref(row.root_uri, row.root_cid, row.root_url),
         subreddit=row.subreddit,
         flair=row.flair,
         base_dir=_base_dir(row.source),
@@ -165,13 +192,8 @@ def _claim_row(
     )
 
 
-def _refs(conn: Connection, ids: set[int]) -> dict[int, Ref]:
-    if not ids:
-        return {}
-    rows = conn.execute(
-        select(posts.c.id, posts.c.uri, posts.c.cid, posts.c.url).where(posts.c.id.in_(ids))
-    )
-    return {r.id: Ref(r.uri, r.cid or "", r.url or "") for r in rows if r.uri}
+def _ref(uri: str | None, cid: str | None, url: str | None) -> Ref | None:
+    return Ref(uri, cid or "", url or "") if uri else None
 
 
 def _base_dir(source: str) -> str | None:

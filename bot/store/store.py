@@ -9,11 +9,13 @@ docs/store-api.md, for the scheduler, ``sync`` and ``status``: ``taken_slots``,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Integer, Text, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.article import Article
 from bot.errors import StoreError
@@ -22,6 +24,8 @@ from bot.store import claims, editors, plan
 from bot.store.base import StoreBase
 from bot.store.engine import make_engine
 from bot.store.schema import (
+    UTCTime,
+    accounts,
     articles,
     migrate,
     posts,
@@ -34,14 +38,56 @@ from bot.threads import PostDraft, ThreadDraft
 
 # Statements run for every post, built once (building one costs as much as running it).
 _POST_BY_ID = select(posts).where(posts.c.id == bindparam("post_id", type_=Integer))
-_THREAD_ANCHOR = (
+_PUBLISH = (
+    update(posts)
+    .where(
+        posts.c.id == bindparam("post_id", type_=Integer),
+        posts.c.state == "sending",
+        posts.c.lease_owner == bindparam("owner", type_=posts.c.lease_owner.type),
+    )
+    .values(
+        state="published",
+        uri=bindparam("uri", type_=Text),
+        cid=bindparam("cid", type_=Text),
+        url=bindparam("url", type_=Text),
+        published_at=bindparam("now", type_=UTCTime),
+        lease_until=None,  # lease_owner stays: who published it
+        last_error=None,
+        updated_at=bindparam("now", type_=UTCTime),
+    )
+    .returning(posts.c.article_id, posts.c.thread_id, posts.c.platform, posts.c.account)
+)
+_ANCHOR = (
     select(sections.c.anchor)
     .join(threads, threads.c.article_id == sections.c.article_id)
     .where(
         threads.c.id == bindparam("thread_id", type_=Integer),
         sections.c.idx == threads.c.section,
     )
+    .scalar_subquery()
 )
+_SHARE_LINK = insert(share_links).values(
+    article_id=bindparam("article_id", type_=Integer),
+    anchor=func.coalesce(_ANCHOR, ""),
+    platform=bindparam("platform", type_=Text),
+    kind="post",
+    url=bindparam("url", type_=Text),
+)
+
+
+@functools.lru_cache(maxsize=2)
+def _account_success(dialect: str) -> Any:
+    """Upsert of an account's last success time, for one dialect."""
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = dialect_insert(accounts).values(
+        platform=bindparam("platform", type_=Text),
+        account=bindparam("account", type_=Text),
+        last_success_at=bindparam("now", type_=UTCTime),
+    )
+    return stmt.on_conflict_do_update(
+        index_elements=["platform", "account"],
+        set_={"last_success_at": stmt.excluded.last_success_at},
+    )
 
 
 def open_store(url: str, *, create: bool = True) -> Store:
@@ -175,38 +221,51 @@ class Store(StoreBase):
         return row
 
     def confirm(self, post_id: int, owner: str, ref: Ref, now: datetime) -> None:
-        """sending -> published (uri, cid, url); records the account's success."""
+        """sending -> published (uri, cid, url); records the share link and the account's
+        success. StoreError if ``owner`` no longer holds the lease."""
         with self.write() as conn:
-            row = self._owned(conn, post_id, owner)
-            conn.execute(
-                update(posts)
-                .where(posts.c.id == post_id)
-                .values(
-                    state="published",
-                    uri=ref.uri,
-                    cid=ref.cid,
-                    url=ref.url,
-                    published_at=now,
-                    lease_until=None,  # lease_owner stays: who published it
-                    last_error=None,
-                    updated_at=now,
-                )
-            )
-            anchor = self._anchor(conn, row.thread_id)
-            conn.execute(
-                insert(share_links).values(
-                    article_id=row.article_id,
-                    anchor=anchor,
-                    platform=row.platform,
-                    kind="post",
-                    url=ref.url or ref.uri,
-                )
-            )
-            self._upsert_account(conn, row.platform, row.account, last_success_at=now)
+            self._confirm(conn, post_id, owner, ref, now)
 
-    @staticmethod
-    def _anchor(conn: Connection, thread_id: int) -> str:
-        return conn.scalar(_THREAD_ANCHOR, {"thread_id": thread_id}) or ""
+    def confirm_and_claim(
+        self,
+        post_id: int,
+        owner: str,
+        ref: Ref,
+        now: datetime,
+        *,
+        limit: int,
+        lease: timedelta,
+        prepare: Callable[[str, PostDraft, str, datetime], dict[str, Any]],
+        platforms: Collection[str] | None = None,
+        article_id: int | None = None,
+    ) -> list[Claim]:
+        """``confirm`` then ``claim_due`` (same owner) in one transaction: a publisher that
+        goes on with the next due post (often the reply just unlocked) commits once per post.
+        If the lease was lost nothing is confirmed or claimed (StoreError)."""
+        with self.write() as conn:
+            self._confirm(conn, post_id, owner, ref, now)
+            return claims.claim_due(
+                conn,
+                now,
+                limit=limit,
+                owner=owner,
+                lease=lease,
+                prepare=prepare,
+                platforms=platforms,
+                article_id=article_id,
+            )
+
+    def _confirm(self, conn: Connection, post_id: int, owner: str, ref: Ref, now: datetime) -> None:
+        values = {"post_id": post_id, "owner": owner, "uri": ref.uri, "cid": ref.cid}
+        values.update(url=ref.url, now=now)
+        row = conn.execute(_PUBLISH, values).first()
+        if row is None:
+            raise StoreError(f"post {post_id}: the lease is not held by {owner}")
+        link = {"thread_id": row.thread_id, "article_id": row.article_id}
+        link.update(platform=row.platform, url=ref.url or ref.uri)
+        conn.execute(_SHARE_LINK, link)
+        success = {"platform": row.platform, "account": row.account, "now": now}
+        conn.execute(_account_success(self.dialect), success)
 
     def fail(
         self,

@@ -139,19 +139,35 @@ class FakeStore:
         article_id: int | None = None,
     ) -> list[FakeClaim]:
         with self.lock:
-            rows = sorted((self.rows[i] for i in self.open), key=lambda r: (r.due_at, r.id))
-            claims = []
-            for row in rows:
-                if len(claims) >= limit:
-                    break
-                if platforms is not None and row.platform not in platforms:
-                    continue
-                if article_id is not None and row.article_id != article_id:
-                    continue
-                if not self._claimable(row, now):
-                    continue
-                claims.append(self._claim(row, now, owner, lease, prepare))
-            return claims
+            return self.claim_unlocked(
+                now, limit=limit, owner=owner, lease=lease, prepare=prepare,
+                platforms=platforms, article_id=article_id,
+            )  # fmt: skip
+
+    def claim_unlocked(
+        self,
+        now: datetime,
+        *,
+        limit: int,
+        owner: str,
+        lease: timedelta,
+        prepare: Callable[[str, PostDraft, str, datetime], dict[str, Any]],
+        platforms: Collection[str] | None = None,
+        article_id: int | None = None,
+    ) -> list[FakeClaim]:
+        rows = sorted((self.rows[i] for i in self.open), key=lambda r: (r.due_at, r.id))
+        claims = []
+        for row in rows:
+            if len(claims) >= limit:
+                break
+            if platforms is not None and row.platform not in platforms:
+                continue
+            if article_id is not None and row.article_id != article_id:
+                continue
+            if not self._claimable(row, now):
+                continue
+            claims.append(self._claim(row, now, owner, lease, prepare))
+        return claims
 
     def _claim(
         self, row: Row, now: datetime, owner: str, lease: timedelta, prepare: Any
@@ -182,10 +198,20 @@ class FakeStore:
 
     def confirm(self, post_id: int, owner: str, ref: Ref, now: datetime) -> None:
         with self.lock:
-            row = self._owned(post_id, owner)
-            row.state, row.ref, row.lease_owner = "published", ref, None
-            self.open.discard(post_id)
-            row.history.append("published")
+            self.confirm_unlocked(post_id, owner, ref)
+
+    def confirm_unlocked(self, post_id: int, owner: str, ref: Ref) -> None:
+        row = self._owned(post_id, owner)
+        row.state, row.ref, row.lease_owner = "published", ref, None
+        self.open.discard(post_id)
+        row.history.append("published")
+
+    def confirm_and_claim(
+        self, post_id: int, owner: str, ref: Ref, now: datetime, **claim: Any
+    ) -> list[FakeClaim]:
+        with self.lock:  # one transaction: nobody claims between the two
+            self.confirm_unlocked(post_id, owner, ref)
+            return self.claim_unlocked(now, owner=owner, **claim)
 
     def fail(
         self,

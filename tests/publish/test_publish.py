@@ -14,6 +14,7 @@ from bot.errors import (
     TransientError,
 )
 from bot.platforms.base import Outgoing
+from bot.publish import _Scope
 from tests.publish.fakes import T0
 
 
@@ -200,7 +201,7 @@ def test_stop_releases_claims_not_yet_sent(rig):
         T0, limit=1, owner="me", lease=timedelta(seconds=60), prepare=rig.publisher.prepare
     )[0]
     rig.publisher.stopping.set()
-    outcome = rig.publisher._process(claim)
+    (outcome,) = rig.publisher._work(claim, _Scope(article_id=None, platforms=["bluesky"]))
     assert outcome.state == "released"
     assert rig.store.rows[pid].state == "queued" and rig.store.rows[pid].attempts == 0
     assert rig.publisher.dispatch() == []
@@ -285,3 +286,48 @@ def test_crash_hook_kills_after_the_nth_send(monkeypatch):
     always = publish.CrashHook("p1.0", random.Random(0))
     always.after_send()
     assert kills == [signal.SIGKILL, signal.SIGKILL]
+
+
+class CountingStore:
+    """Counts the store calls a publisher makes (delegating to the fake store)."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+
+    def __getattr__(self, name):
+        attr = getattr(self.inner, name)
+        if name in ("claim_due", "confirm", "confirm_and_claim"):
+
+            def counted(*args, **kwargs):
+                self.calls.append(name)
+                return attr(*args, **kwargs)
+
+            return counted
+        return attr
+
+
+def test_a_worker_goes_on_with_the_reply_its_confirm_unlocked(make_rig):
+    rig = make_rig(concurrency=1)
+    ids = rig.store.add_thread("reddit", "r", ["sub", "c1", "c2", "c3"])
+    counting = CountingStore(rig.store)
+    rig.publisher.store = counting
+    seen = []
+    outcomes = rig.publisher.run_until_idle(on_outcome=lambda o: seen.append(o.post_id))
+    assert [o.post_id for o in outcomes] == ids == seen
+    assert {o.state for o in outcomes} == {"published"}
+    # One claim, then one confirm-and-claim per post (the last finds nothing), then the
+    # idle check: a commit per post instead of claim + confirm each.
+    assert counting.calls == ["claim_due"] + ["confirm_and_claim"] * 4 + ["claim_due"]
+    assert rig.publisher.inflight_ids() == []
+
+
+def test_a_stopping_worker_confirms_without_claiming_more(make_rig):
+    rig = make_rig(concurrency=1)
+    ids = rig.store.add_thread("bluesky", "a", ["one", "two"])
+    counting = CountingStore(rig.store)
+    rig.publisher.store = counting
+    rig.platform("bluesky", "a").on_send = lambda post: rig.publisher.stopping.set()
+    outcomes = rig.publisher.run_until_idle()
+    assert [(o.post_id, o.state) for o in outcomes] == [(ids[0], "published")]
+    assert counting.calls == ["claim_due", "confirm"]
+    assert rig.store.states() == {ids[0]: "published", ids[1]: "queued"}

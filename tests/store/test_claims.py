@@ -136,3 +136,43 @@ def test_next_due_counts_and_success_recorded(store: Store) -> None:
     assert store.counts() == {"published": 1, "queued": 1}
     (acct,) = store.account_status()
     assert acct["last_success"] == NOW + 31 * MIN and acct["blocked"] is False
+
+
+def test_confirm_and_claim_is_one_transaction(store: Store) -> None:
+    enqueue(store, [bluesky_thread(0, 3), bluesky_thread(1, 1)], gap=0 * MIN, spacing=0 * MIN)
+    (first, other) = claim(store, limit=2)
+    assert (first.outgoing.draft.text, other.outgoing.draft.text) == (
+        "s0 p0 https://example.org",
+        "s1 p0 https://example.org",
+    )
+    prep = Preparer()
+    (reply,) = store.confirm_and_claim(
+        first.post_id, "d1", ref(1), NOW, limit=1, lease=MIN, prepare=prep
+    )  # the reply its confirm just unlocked, with the parent's ref
+    assert reply.outgoing.draft.text == "s0 p1"
+    assert reply.outgoing.parent == ref(1) and reply.outgoing.root == ref(1)
+    assert reply.attempts == 0 and not reply.reclaimed and len(prep.calls) == 1
+    posts = {p.id: p for p in store.list_posts()}
+    assert posts[first.post_id].state == "published" and posts[first.post_id].url == ref(1).url
+    assert posts[reply.post_id].state == "sending"
+    assert [link["url"] for link in store.get_article(first.article_id).share_links if
+            link["kind"] == "post"] == [ref(1).url]  # fmt: skip
+    assert store.account_status()[0]["last_success"] == NOW
+    # Nothing due (filters apply): confirmed, nothing claimed.
+    assert (
+        store.confirm_and_claim(
+            other.post_id, "d1", ref(9), NOW, limit=1, lease=MIN, prepare=prep,
+            platforms=["reddit"],
+        )  # fmt: skip
+        == []
+    )
+    # A lost lease: neither the confirm nor the claim happens.
+    (stolen,) = claim(store, NOW + 2 * MIN, owner="d2")
+    assert stolen.post_id == reply.post_id and stolen.reclaimed
+    with pytest.raises(StoreError, match="lease"):
+        store.confirm_and_claim(
+            reply.post_id, "d1", ref(2), NOW + 2 * MIN, limit=1, lease=MIN, prepare=prep
+        )
+    posts = {p.id: p for p in store.list_posts()}
+    assert posts[reply.post_id].state == "sending" and posts[reply.post_id].uri is None
+    assert [p.state for p in posts.values()].count("queued") == 1  # the third post waits
