@@ -155,17 +155,14 @@ def test_confirm_and_claim_is_one_transaction(store: Store) -> None:
     posts = {p.id: p for p in store.list_posts()}
     assert posts[first.post_id].state == "published" and posts[first.post_id].url == ref(1).url
     assert posts[reply.post_id].state == "sending"
-    assert [link["url"] for link in store.get_article(first.article_id).share_links if
-            link["kind"] == "post"] == [ref(1).url]  # fmt: skip
+    links = store.get_article(first.article_id).share_links
+    assert [link["url"] for link in links if link["kind"] == "post"] == [ref(1).url]
     assert store.account_status()[0]["last_success"] == NOW
     # Nothing due (filters apply): confirmed, nothing claimed.
-    assert (
-        store.confirm_and_claim(
-            other.post_id, "d1", ref(9), NOW, limit=1, lease=MIN, prepare=prep,
-            platforms=["reddit"],
-        )  # fmt: skip
-        == []
+    nothing = store.confirm_and_claim(
+        other.post_id, "d1", ref(9), NOW, limit=1, lease=MIN, prepare=prep, platforms=["reddit"]
     )
+    assert nothing == []
     # A lost lease: neither the confirm nor the claim happens.
     (stolen,) = claim(store, NOW + 2 * MIN, owner="d2")
     assert stolen.post_id == reply.post_id and stolen.reclaimed
