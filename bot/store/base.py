@@ -8,13 +8,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import StoreError
 from bot.store.engine import READ_ONLY
-from bot.store.schema import accounts, daemon_lock, daemons, events
+from bot.store.schema import accounts, daemon_lock, daemons, events, posts
 
 
 def _reason(exc: SQLAlchemyError) -> str:
@@ -100,22 +100,32 @@ class StoreBase:
             )
 
     def account_status(self) -> list[dict[str, Any]]:
-        """Per account: last success, last error, block state."""
+        """Per account: last success (its newest published post), last error, block state."""
         with self.read() as conn:
-            rows = conn.execute(select(accounts).order_by(accounts.c.platform, accounts.c.account))
-            return [
+            rows = {(r.platform, r.account): r for r in conn.execute(select(accounts))}
+            newest = conn.execute(
+                select(posts.c.platform, posts.c.account, func.max(posts.c.published_at))
+                .where(posts.c.state == "published")
+                .group_by(posts.c.platform, posts.c.account)
+            )
+            success = {(p, a): at for p, a, at in newest}
+        out = []
+        for key in sorted(rows.keys() | success.keys()):
+            r = rows.get(key)
+            times = [t for t in (success.get(key), r and r.last_success_at) if t is not None]
+            out.append(
                 {
-                    "platform": r.platform,
-                    "account": r.account,
-                    "last_success": r.last_success_at,
-                    "last_error": r.last_error,
-                    "last_error_at": r.last_error_at,
-                    "blocked": bool(r.blocked),
-                    "blocked_until": r.blocked_until,
-                    "block_reason": r.block_reason,
+                    "platform": key[0],
+                    "account": key[1],
+                    "last_success": max(times) if times else None,
+                    "last_error": r.last_error if r else None,
+                    "last_error_at": r.last_error_at if r else None,
+                    "blocked": bool(r.blocked) if r else False,
+                    "blocked_until": r.blocked_until if r else None,
+                    "block_reason": r.block_reason if r else None,
                 }
-                for r in rows
-            ]
+            )
+        return out
 
     # --- daemon -----------------------------------------------------------------
     def heartbeat(self, owner: str, now: datetime) -> None:

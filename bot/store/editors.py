@@ -6,10 +6,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import Connection, Row, and_, func, literal, select, update
 
 from bot.errors import NotFoundError, StoreError
-from bot.store.schema import articles, posts, share_links, threads
+from bot.store.schema import articles, posts, sections, share_links, threads
 from bot.store.views import ArticleView, PostView, dumps, load_draft, parse_ident
 from bot.threads import PostDraft, draft_to_dict
 
@@ -141,7 +141,24 @@ def get_article(conn: Connection, article_id: int) -> ArticleView:
         select(share_links.c.anchor, share_links.c.platform, share_links.c.kind, share_links.c.url)
         .where(share_links.c.article_id == article_id)
         .order_by(share_links.c.id)
-    )
+    ).all()
+    published = conn.execute(
+        select(
+            func.coalesce(sections.c.anchor, "").label("anchor"),
+            posts.c.platform,
+            literal("post").label("kind"),
+            func.coalesce(posts.c.url, posts.c.uri).label("url"),
+        )
+        .join(threads, threads.c.id == posts.c.thread_id)
+        .outerjoin(
+            sections,
+            and_(
+                sections.c.article_id == threads.c.article_id, sections.c.idx == threads.c.section
+            ),
+        )
+        .where(posts.c.article_id == article_id, posts.c.state == "published")
+        .order_by(posts.c.published_at, posts.c.id)
+    ).all()
     return ArticleView(
         id=row.id,
         source=row.source,
@@ -152,5 +169,5 @@ def get_article(conn: Connection, article_id: int) -> ArticleView:
         created_at=row.created_at,
         data=json.loads(row.data),
         posts=tuple(post_view(r) for r in rows),
-        share_links=tuple(dict(r._mapping) for r in links),
+        share_links=tuple(dict(r._mapping) for r in (*links, *published)),
     )

@@ -225,10 +225,17 @@ def _m2_indexes_daemons(conn: Connection) -> None:
     daemon_lock.create(conn, checkfirst=True)
 
 
+def _m3_derived_post_links(conn: Connection) -> None:
+    # A published post's link is read from the post itself (editors.get_article), so
+    # confirm writes one row instead of three; rows stored by earlier versions go.
+    conn.execute(share_links.delete().where(share_links.c.kind == "post"))
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 MIGRATIONS: Sequence[Migration] = (
     ("base tables", _m1_base),
     ("claim/list indexes, daemons and the daemon lock", _m2_indexes_daemons),
+    ("post share links and last successes read from the posts", _m3_derived_post_links),
 )
 ADVISORY_KEY = 0x5B0_7570  # pg_advisory_xact_lock key for migrations
 

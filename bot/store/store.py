@@ -9,13 +9,11 @@ docs/store-api.md, for the scheduler, ``sync`` and ``status``: ``taken_slots``,
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Text, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Integer, Text, bindparam, func, select, update
 
 from bot.article import Article
 from bot.errors import StoreError
@@ -25,13 +23,9 @@ from bot.store.base import StoreBase
 from bot.store.engine import make_engine
 from bot.store.schema import (
     UTCTime,
-    accounts,
     articles,
     migrate,
     posts,
-    sections,
-    share_links,
-    threads,
 )
 from bot.store.views import ArticleView, Claim, PostView
 from bot.threads import PostDraft, ThreadDraft
@@ -55,39 +49,8 @@ _PUBLISH = (
         last_error=None,
         updated_at=bindparam("now", type_=UTCTime),
     )
-    .returning(posts.c.article_id, posts.c.thread_id, posts.c.platform, posts.c.account)
+    .returning(posts.c.id)
 )
-_ANCHOR = (
-    select(sections.c.anchor)
-    .join(threads, threads.c.article_id == sections.c.article_id)
-    .where(
-        threads.c.id == bindparam("thread_id", type_=Integer),
-        sections.c.idx == threads.c.section,
-    )
-    .scalar_subquery()
-)
-_SHARE_LINK = insert(share_links).values(
-    article_id=bindparam("article_id", type_=Integer),
-    anchor=func.coalesce(_ANCHOR, ""),
-    platform=bindparam("platform", type_=Text),
-    kind="post",
-    url=bindparam("url", type_=Text),
-)
-
-
-@functools.lru_cache(maxsize=2)
-def _account_success(dialect: str) -> Any:
-    """Upsert of an account's last success time, for one dialect."""
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = dialect_insert(accounts).values(
-        platform=bindparam("platform", type_=Text),
-        account=bindparam("account", type_=Text),
-        last_success_at=bindparam("now", type_=UTCTime),
-    )
-    return stmt.on_conflict_do_update(
-        index_elements=["platform", "account"],
-        set_={"last_success_at": stmt.excluded.last_success_at},
-    )
 
 
 def open_store(url: str, *, create: bool = True) -> Store:
@@ -221,8 +184,9 @@ class Store(StoreBase):
         return row
 
     def confirm(self, post_id: int, owner: str, ref: Ref, now: datetime) -> None:
-        """sending -> published (uri, cid, url); records the share link and the account's
-        success. StoreError if ``owner`` no longer holds the lease."""
+        """sending -> published (uri, cid, url, published_at, which are also the post's share
+        link and its account's last success). StoreError if ``owner`` no longer holds the
+        lease."""
         with self.write() as conn:
             self._confirm(conn, post_id, owner, ref, now)
 
@@ -258,14 +222,8 @@ class Store(StoreBase):
     def _confirm(self, conn: Connection, post_id: int, owner: str, ref: Ref, now: datetime) -> None:
         values = {"post_id": post_id, "owner": owner, "uri": ref.uri, "cid": ref.cid}
         values.update(url=ref.url, now=now)
-        row = conn.execute(_PUBLISH, values).first()
-        if row is None:
+        if conn.execute(_PUBLISH, values).first() is None:
             raise StoreError(f"post {post_id}: the lease is not held by {owner}")
-        link = {"thread_id": row.thread_id, "article_id": row.article_id}
-        link.update(platform=row.platform, url=ref.url or ref.uri)
-        conn.execute(_SHARE_LINK, link)
-        success = {"platform": row.platform, "account": row.account, "now": now}
-        conn.execute(_account_success(self.dialect), success)
 
     def fail(
         self,

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, select
 from bot.platforms.base import Ref
 from bot.store import Store, open_store
 from bot.store.engine import make_engine
-from bot.store.schema import MIGRATIONS, migrate, schema_migrations
+from bot.store.schema import MIGRATIONS, migrate, schema_migrations, share_links
 from tests.store.helpers import MIN, NOW, bluesky_thread, claim, enqueue, reddit_threads
 
 
@@ -22,6 +22,12 @@ def test_first_migration_database_upgrades_with_data_intact(store_url: str) -> N
     (c,) = claim(old, platforms=["bluesky"])
     old.confirm(c.post_id, "d1", Ref("at://x", "cid", "https://u"), NOW)
     old.save_session("bluesky", "b", "jwt")
+    with old.write() as conn:  # what confirm stored before migration 3
+        conn.execute(
+            share_links.insert().values(
+                article_id=aid, anchor="", platform="bluesky", kind="post", url="https://u"
+            )
+        )
     before = [(p.id, p.state, p.text, p.due_at, p.url) for p in old.list_posts(limit=10)]
     assert "daemons" not in inspect(engine).get_table_names()
     old.close()
@@ -33,7 +39,9 @@ def test_first_migration_database_upgrades_with_data_intact(store_url: str) -> N
     with store.read() as conn:
         versions = list(conn.scalars(select(schema_migrations.c.version)))
         indexes = {ix["name"] for ix in inspect(conn).get_indexes("posts")}
-    assert versions == [1, 2] and "ix_posts_state_due" in indexes
+    assert versions == [1, 2, 3] and "ix_posts_state_due" in indexes
+    post_links = [x for x in store.get_article(aid).share_links if x["kind"] == "post"]
+    assert [(x["platform"], x["url"]) for x in post_links] == [("bluesky", "https://u")]
     store.heartbeat("d1", NOW)  # the tables of migration 2 work
     assert [x.post_id for x in claim(store, NOW + 2 * MIN)] != []
     store.close()
@@ -65,5 +73,5 @@ def test_concurrent_openers_migrate_once(store_url: str) -> None:
     assert errors == [] and not any(w.is_alive() for w in workers)
     store = open_store(store_url)
     with store.read() as conn:
-        assert list(conn.scalars(select(schema_migrations.c.version))) == [1, 2]
+        assert list(conn.scalars(select(schema_migrations.c.version))) == [1, 2, 3]
     store.close()
