@@ -4,8 +4,9 @@ Both sides write the same posts (fixed rkey and createdAt) to one local PDS, eac
 own account, interleaved post by post so drift in the PDS affects both alike. A third side,
 on a third account, goes through the full publish path (bot.publish.Publisher: claim ->
 send -> confirm, each confirm in one transaction with the claim of the next due post) over
-the real SQLite store (bot.store), a round of ROUND posts at a time between the other two
-sides' rounds: ``RESULT publish_overhead_ratio_bluesky``.
+the real SQLite store (bot.store), a round of ROUND posts at a time after the other two
+sides' rounds: ``RESULT publish_overhead_ratio_bluesky`` is the median of the rounds'
+path/bare ratios (the ratio of the totals is printed too).
 
     python bench/bluesky.py [--posts 200]
 """
@@ -13,6 +14,7 @@ sides' rounds: ``RESULT publish_overhead_ratio_bluesky``.
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -131,19 +133,26 @@ def main() -> None:
             adapter_send(platform, i, adapter_post)
         path.send([f"warm-path post {i}" for i in range(10)])
         bare_total = adapter_total = path_total = 0.0
+        path_ratios = []
+        round_bare = 0.0
         bare_posts = posts("bare", 0, args.posts, base)
         adapter_posts = posts("adapter", 0, args.posts, base)
         for i in range(args.posts):  # interleaved post by post; who goes first alternates
             if i % 2 == 0:
-                bare_total += bare_send(client, bare_did, bare_posts[i])
+                took = bare_send(client, bare_did, bare_posts[i])
                 adapter_total += adapter_send(platform, i, adapter_posts[i])
             else:
                 adapter_total += adapter_send(platform, i, adapter_posts[i])
-                bare_total += bare_send(client, bare_did, bare_posts[i])
+                took = bare_send(client, bare_did, bare_posts[i])
+            bare_total += took
+            round_bare += took
             if i % ROUND == ROUND - 1:  # the path side's round of the same posts
                 first = i - ROUND + 1
                 texts = [f"path post {n}: the quick brown fox" for n in range(first, i + 1)]
-                path_total += path.send(texts)
+                took = path.send(texts)
+                path_total += took
+                path_ratios.append(took / round_bare)
+                round_bare = 0.0
         platform.close()
         path.pub.close()
         path.store.close()
@@ -155,7 +164,10 @@ def main() -> None:
     print(f"BlueskyPlatform   : {count / adapter_total:8.1f} posts/s ({count} posts)")
     print(f"publish path      : {count / path_total:8.1f} posts/s ({count} posts)")
     print(f"RESULT bluesky_adapter_overhead_ratio {ratio:.3f} target <= {TARGET}")
-    print(f"RESULT publish_overhead_ratio_bluesky {path_total / bare_total:.3f} target <= {TARGET}")
+    # The median of the rounds' ratios: one PDS or scheduler hiccup on 2 cores moves a total.
+    print(f"publish path / bare, ratio of totals: {path_total / bare_total:.3f}")
+    path_ratio = statistics.median(path_ratios)
+    print(f"RESULT publish_overhead_ratio_bluesky {path_ratio:.3f} target <= {TARGET}")
 
 
 if __name__ == "__main__":
