@@ -8,10 +8,16 @@ full publish path (bot.publish.Publisher: claim -> send -> confirm, the confirm 
 claim of the next comment in one transaction; each round's comments fall due together) as
 ``RESULT publish_overhead_ratio_reddit <path/bare> target <= 1.15``. The path's store is the
 real SQLite store (bot.store).
+
+A fourth side measures the floor any exactly-once path has here: the bare PRAW loop plus
+one durable SQLite commit per comment (raw sqlite3, WAL, synchronous=FULL as the store
+uses, one row updated): the least the protocol must write before the next comment may be
+sent. Printed as ``floor: bare PRAW + one durable commit per comment <ratio>``.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -91,6 +97,22 @@ class PathRunner:
         return elapsed
 
 
+class Floor:
+    """One durable one-row SQLite transaction per comment (the exactly-once minimum)."""
+
+    def __init__(self, tmp: str) -> None:
+        self.db = sqlite3.connect(f"{tmp}/floor.db", isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("CREATE TABLE posts (id INTEGER PRIMARY KEY, state TEXT, url TEXT)")
+        self.db.execute("INSERT INTO posts VALUES (1, 'sending', NULL)")
+
+    def commit(self, url: str) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("UPDATE posts SET state = 'published', url = ? WHERE id = 1", (url,))
+        self.db.execute("COMMIT")
+
+
 def main() -> None:
     with start_standin() as standin:
         account = RedditAccount(
@@ -131,6 +153,9 @@ def main() -> None:
         tmp = tempfile.TemporaryDirectory()
         path = PathRunner(path_adapter, COMMENTS + 1, tmp.name)
         path.send(2)  # the submission and a warm-up comment
+        floor = Floor(tmp.name)
+        floor_parent = bare.submission(root.uri[3:])
+        floor_ratios = []
         parent: Ref = root
         totals = {"adapter": 0.0, "bare": 0.0, "path": 0.0}
         ratios = []
@@ -150,6 +175,11 @@ def main() -> None:
                 bare_parent = bare_parent.reply(BODY)
             bare_time = time.perf_counter() - start
             path_time = path.send(per_round)
+            start = time.perf_counter()
+            for _ in range(per_round):
+                floor_parent = floor_parent.reply(BODY)
+                floor.commit(floor_parent.id)
+            floor_ratios.append((time.perf_counter() - start) / bare_time)
             totals["path"] += path_time
             path_ratios.append(path_time / bare_time)
             totals["adapter"] += adapter_time
@@ -159,13 +189,15 @@ def main() -> None:
         path.pub.close()
         path.store.close()
         tmp.cleanup()
-        assert standin.count("t1") == 3 * COMMENTS + 2
+        assert standin.count("t1") == 4 * COMMENTS + 2
     # The median of the rounds' ratios: one scheduler hiccup on 2 cores moves a total.
     ratio = statistics.median(ratios)
     print(f"adapter {totals['adapter']:.3f}s, bare PRAW {totals['bare']:.3f}s for {COMMENTS} each")
     print(f"full publish path {totals['path']:.3f}s (SQLite store)")
     print(f"RESULT reddit_adapter_overhead_ratio {ratio:.3f} target <= 1.15")
     path_ratio = statistics.median(path_ratios)
+    floor_ratio = statistics.median(floor_ratios)
+    print(f"floor: bare PRAW + one durable commit per comment {floor_ratio:.3f}")
     print(f"RESULT publish_overhead_ratio_reddit {path_ratio:.3f} target <= 1.15")
 
 
