@@ -248,7 +248,10 @@ class Publisher:
                 current = following
                 outcomes.append(outcome)
                 for listener in listeners:
-                    listener(outcome)
+                    try:
+                        listener(outcome)
+                    except Exception:  # a progress display must not stop the publishing
+                        log.exception("outcome listener failed")
         finally:  # a dying worker (BaseException) stops renewing its lease
             if current is not None:
                 with self._lock:

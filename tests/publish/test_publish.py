@@ -331,3 +331,15 @@ def test_a_stopping_worker_confirms_without_claiming_more(make_rig):
     assert [(o.post_id, o.state) for o in outcomes] == [(ids[0], "published")]
     assert counting.calls == ["claim_due", "confirm"]
     assert rig.store.states() == {ids[0]: "published", ids[1]: "queued"}
+
+
+def test_a_failing_outcome_listener_does_not_stop_the_worker(make_rig):
+    rig = make_rig(concurrency=1)
+    ids = rig.store.add_thread("bluesky", "a", ["one", "two", "three"])
+
+    def broken(outcome):
+        raise RuntimeError("display gone")
+
+    outcomes = rig.publisher.run_until_idle(on_outcome=broken)
+    assert [o.post_id for o in outcomes] == ids
+    assert set(rig.store.states().values()) == {"published"}
