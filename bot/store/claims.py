@@ -53,11 +53,14 @@ def _claimable(platforms: tuple[str, ...] | None, by_article: bool) -> Select[An
     now = bindparam("now", type_=posts.c.due_at.type)
     parent = posts.alias("parent")
     root = posts.alias("root")
+    # An account is blocked as a whole ("name") or in one subreddit ("name/r/sub": Reddit's
+    # RATELIMIT on submitting there).
+    in_subreddit = posts.c.account + "/r/" + threads.c.subreddit
     blocked = (
         select(accounts.c.account)
         .where(
             accounts.c.platform == posts.c.platform,
-            accounts.c.account == posts.c.account,
+            or_(accounts.c.account == posts.c.account, accounts.c.account == in_subreddit),
             accounts.c.blocked.is_(True),
             or_(accounts.c.blocked_until.is_(None), accounts.c.blocked_until > now),
         )

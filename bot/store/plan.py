@@ -136,7 +136,7 @@ def _insert_thread(
             idx=index,
             section=thread.section,
             continues=thread.continues,
-            subreddit=plan.subreddit if reddit else None,
+            subreddit=_subreddit_name(plan.subreddit) if reddit else None,
             flair=plan.flair if reddit else None,
         ),
     )
@@ -220,3 +220,8 @@ def replace_unsent_threads(conn: Connection, article_id: int, plan: PlanInput) -
         conn.execute(delete(threads).where(threads.c.id.in_(dropped)))
     added = insert_threads(conn, article_id, plan, skip=kept)
     return {"kept_threads": len(kept), "replaced_threads": len(dropped), "posts_added": added}
+
+
+def _subreddit_name(name: str | None) -> str | None:
+    """``r/news`` and ``/r/news`` are stored as ``news`` (the adapter's block key uses it)."""
+    return name.removeprefix("/").removeprefix("r/") if name else None

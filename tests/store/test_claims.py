@@ -88,6 +88,15 @@ def test_blocked_accounts_are_skipped(store: Store) -> None:
     assert not status["reddit"]["blocked"] and status["reddit"]["last_error"] == "wrong password"
 
 
+def test_a_subreddit_block_skips_that_subreddit_only(store: Store) -> None:
+    enqueue(store, [bluesky_thread(0, 1), *reddit_threads(1, 0)], gap=0 * MIN)
+    store.block_account("reddit", "r/r/news", NOW + 10 * MIN, "RATELIMIT in r/news")
+    assert [c.platform for c in claim(store, limit=5, lease=9999 * MIN)] == ["bluesky"]
+    assert [c.platform for c in claim(store, NOW + 11 * MIN, limit=5)] == ["reddit"]
+    status = {a["account"]: a for a in store.account_status()}
+    assert status["r/r/news"]["blocked_until"] == NOW + 10 * MIN
+
+
 def test_filters_limit_and_one_post_per_thread(store: Store) -> None:
     aid = enqueue(
         store, [bluesky_thread(0, 2), bluesky_thread(1, 2), *reddit_threads(1, 1)], gap=0 * MIN
