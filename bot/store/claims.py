@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Row, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, Integer, Row, and_, bindparam, or_, select, union_all, update
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
@@ -27,46 +27,103 @@ def new_key() -> str:
     return "sb" + uuid.uuid4().hex[:16]
 
 
-def due_condition(now: datetime | BindParameter[Any]) -> Any:
+def due_condition(now: datetime | BindParameter[Any], table: Any = posts) -> Any:
     """Posts whose time has come (each branch matches one of the state indexes)."""
     return or_(
-        and_(posts.c.state == "queued", posts.c.due_at <= now),
-        and_(posts.c.state == "failed", posts.c.next_attempt_at <= now),
-        and_(posts.c.state == "sending", posts.c.lease_until <= now),
+        and_(table.c.state == "queued", table.c.due_at <= now),
+        and_(table.c.state == "failed", table.c.next_attempt_at <= now),
+        and_(table.c.state == "sending", table.c.lease_until <= now),
     )
 
 
+# Each state's "due" column; its index is (state, column[, id]).
+_DUE_COLUMNS = (("queued", "due_at"), ("failed", "next_attempt_at"), ("sending", "lease_until"))
+
+
 def claimable_query(
-    now: datetime, limit: int, platforms: Collection[str] | None, article_id: int | None
+    now: datetime,
+    limit: int,
+    platforms: Collection[str] | None,
+    article_id: int | None,
+    *,
+    bounded: bool = True,
 ) -> Select[Any]:
-    """Due posts whose parent is published and whose account is not blocked."""
-    query = _claimable(None if platforms is None else tuple(platforms), article_id is not None)
+    """Due posts whose parent is published and whose account is not blocked (the query
+    SQLite runs; ``bounded=False``: the one PostgreSQL runs, without its row locks)."""
+    shape = None if platforms is None else tuple(platforms)
+    query = _claimable(shape, article_id is not None, bounded)
     values: dict[str, Any] = {"now": now, "limit": limit, "article_id": article_id}
     return query.params(**values)
 
 
-@functools.lru_cache(maxsize=64)
-def _claimable(platforms: tuple[str, ...] | None, by_article: bool) -> Select[Any]:
-    """The claim query with ``now``/``limit``/``article_id`` bind parameters, built once per
-    shape: building it is most of a claim's CPU (aliases and column collections). The parent
-    and root posts are outer-joined, so their refs come with the row (no second query)."""
+def _rules(
+    post: Any, thread: Any, parent: Any, platforms: tuple[str, ...] | None, by_article: bool
+) -> list[Any]:
+    """What makes a due post claimable: its parent is published, its account is not
+    blocked (as a whole, "name", or in the post's subreddit, "name/r/sub": Reddit's
+    RATELIMIT on submitting there), and the caller's platform/article filters."""
     now = bindparam("now", type_=posts.c.due_at.type)
-    parent = posts.alias("parent")
-    root = posts.alias("root")
-    # An account is blocked as a whole ("name") or in one subreddit ("name/r/sub": Reddit's
-    # RATELIMIT on submitting there).
-    in_subreddit = posts.c.account + "/r/" + threads.c.subreddit
+    in_subreddit = post.c.account + "/r/" + thread.c.subreddit
     blocked = (
         select(accounts.c.account)
         .where(
-            accounts.c.platform == posts.c.platform,
-            or_(accounts.c.account == posts.c.account, accounts.c.account == in_subreddit),
+            accounts.c.platform == post.c.platform,
+            or_(accounts.c.account == post.c.account, accounts.c.account == in_subreddit),
             accounts.c.blocked.is_(True),
             or_(accounts.c.blocked_until.is_(None), accounts.c.blocked_until > now),
         )
         .exists()
     )
-    parent_ok = or_(posts.c.parent_post_id.is_(None), parent.c.state == "published")
+    rules = [or_(post.c.parent_post_id.is_(None), parent.c.state == "published"), ~blocked]
+    if platforms is not None:
+        rules.append(post.c.platform.in_(list(platforms)))
+    if by_article:
+        rules.append(post.c.article_id == bindparam("article_id", type_=Integer))
+    return rules
+
+
+def _candidates(platforms: tuple[str, ...] | None, by_article: bool) -> Any:
+    """Ids of at most ``limit`` claimable posts per state, each state read in the order of
+    its own index, so a claim stops after ``limit`` hits instead of collecting and sorting
+    every due post (a backlog of replies waiting for their parents)."""
+    now = bindparam("now", type_=posts.c.due_at.type)
+    branches = []
+    for state, name in _DUE_COLUMNS:
+        post = posts.alias(f"due_{state}")
+        thread = threads.alias(f"thread_{state}")
+        parent = posts.alias(f"parent_{state}")
+        column = post.c[name]
+        branch = (
+            select(post.c.id)
+            .select_from(
+                post.join(thread, thread.c.id == post.c.thread_id).outerjoin(
+                    parent, parent.c.id == post.c.parent_post_id
+                )
+            )
+            .where(
+                post.c.state == state,
+                column <= now,
+                *_rules(post, thread, parent, platforms, by_article),
+            )
+            .order_by(column, post.c.id)
+            .limit(bindparam("limit", type_=Integer))
+            .subquery()
+        )
+        branches.append(select(branch.c.id))
+    return union_all(*branches)
+
+
+@functools.lru_cache(maxsize=64)
+def _claimable(
+    platforms: tuple[str, ...] | None, by_article: bool, bounded: bool = False
+) -> Select[Any]:
+    """The claim query with ``now``/``limit``/``article_id`` bind parameters, built once per
+    shape: building it is most of a claim's CPU (aliases and column collections). The parent
+    and root posts are outer-joined, so their refs come with the row (no second query).
+    ``bounded``: only among :func:`_candidates` (SQLite, where claims never run at once)."""
+    now = bindparam("now", type_=posts.c.due_at.type)
+    parent = posts.alias("parent")
+    root = posts.alias("root")
     query = (
         select(
             posts,
@@ -84,23 +141,19 @@ def _claimable(platforms: tuple[str, ...] | None, by_article: bool) -> Select[An
         .join(articles, articles.c.id == posts.c.article_id)
         .outerjoin(parent, parent.c.id == posts.c.parent_post_id)
         .outerjoin(root, root.c.id == posts.c.root_post_id)
-        .where(due_condition(now), parent_ok, ~blocked)
         .order_by(posts.c.due_at, posts.c.id)
         .limit(bindparam("limit", type_=Integer))
     )
-    if platforms is not None:
-        query = query.where(posts.c.platform.in_(list(platforms)))
-    if by_article:
-        query = query.where(posts.c.article_id == bindparam("article_id", type_=Integer))
-    return query
+    if bounded:  # the candidates already obey every rule
+        return query.where(posts.c.id.in_(_candidates(platforms, by_article)))
+    return query.where(due_condition(now), *_rules(posts, threads, parent, platforms, by_article))
 
 
 @functools.lru_cache(maxsize=4)
 def _locking(dialect: str, platforms: tuple[str, ...] | None, by_article: bool) -> Select[Any]:
-    query = _claimable(platforms, by_article)
     if dialect == "postgresql":  # lock only the claimed rows, skip those another daemon holds
-        query = query.with_for_update(skip_locked=True, of=posts)
-    return query
+        return _claimable(platforms, by_article).with_for_update(skip_locked=True, of=posts)
+    return _claimable(platforms, by_article, bounded=True)
 
 
 # Run once per claimed post, built once (building a statement costs as much as running it).

@@ -182,3 +182,26 @@ def test_confirm_and_claim_is_one_transaction(store: Store) -> None:
     posts = {p.id: p for p in store.list_posts()}
     assert posts[reply.post_id].state == "sending" and posts[reply.post_id].uri is None
     assert [p.state for p in posts.values()].count("queued") == 1  # the third post waits
+
+
+def test_a_backlog_is_claimed_in_due_order_from_every_state(store: Store) -> None:
+    # 30 threads of 5 posts due together: 120 replies wait for parents in the backlog.
+    enqueue(store, [bluesky_thread(s, 5) for s in range(30)], gap=MIN, spacing=0 * MIN)
+    first = claim(store, NOW + 60 * MIN, limit=3, lease=MIN)
+    assert [c.outgoing.draft.text.split()[0] for c in first] == ["s0", "s1", "s2"]
+    store.fail(first[0].post_id, "d1", error="503", retry_at=NOW + 61 * MIN, now=NOW)
+    store.confirm(first[1].post_id, "d1", ref(1), NOW + 60 * MIN)
+    # At +62 min: s2's lease ran out, s0 is due for its retry, s1's reply is ready; the
+    # claim takes them by due time, then the next threads, never a reply before its parent.
+    got = claim(store, NOW + 62 * MIN, limit=6, owner="d2", lease=60 * MIN)
+    texts = [c.outgoing.draft.text.split()[:2] for c in got]
+    assert texts == [["s0", "p0"], ["s1", "p1"], ["s2", "p0"], ["s3", "p0"], ["s4", "p0"],
+                     ["s5", "p0"]]  # fmt: skip
+    assert [c.reclaimed for c in got[:3]] == [False, False, True]
+    assert got[0].attempts == 1 and got[1].outgoing.parent == ref(1)
+
+
+def test_a_blocked_account_does_not_starve_the_others(store: Store) -> None:
+    enqueue(store, [bluesky_thread(0, 1), *reddit_threads(1, 0)], gap=0 * MIN)
+    store.block_account("bluesky", "b", None, "wrong password")  # the first due post
+    assert [c.platform for c in claim(store, limit=1)] == ["reddit"]
