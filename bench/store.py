@@ -6,6 +6,10 @@ the coming year, 100 threads due now. Each round claims 50 due posts (then puts 
 untimed, so every round finds 50), and lists the first page; the two sizes alternate round
 by round and the medians are compared.
 
+Backlog: the same sizes with every post overdue (a daemon back after a long stop), each
+thread's posts due together (the default spacing within a thread), so most due posts are
+replies waiting for their parents: ``claim_due_backlog_100k_vs_1k``.
+
     python bench/store.py [--rounds 40]
 """
 
@@ -47,8 +51,8 @@ def _draft(i: int) -> str:
     )
 
 
-def build(path: Path, n_posts: int) -> Store:
-    """A store holding ``n_posts`` queued posts (bulk inserts)."""
+def build(path: Path, n_posts: int, *, backlog: bool = False) -> Store:
+    """A store holding ``n_posts`` queued posts (bulk inserts); ``backlog``: all overdue."""
     store = open_store(f"sqlite:///{path}")
     n_threads = n_posts // PER_THREAD
     n_articles = -(-n_threads // THREADS_PER_ARTICLE)
@@ -87,11 +91,12 @@ def build(path: Path, n_posts: int) -> Store:
         )
         rows: list[dict[str, Any]] = []
         for t in range(n_threads):
-            start = (
-                NOW - timedelta(hours=1)
-                if t < DUE_THREADS
-                else NOW + timedelta(seconds=year * t / n_threads + 3600)
-            )
+            if backlog:
+                start = NOW - timedelta(days=1) + timedelta(seconds=t)
+            elif t < DUE_THREADS:
+                start = NOW - timedelta(hours=1)
+            else:
+                start = NOW + timedelta(seconds=year * t / n_threads + 3600)
             for s in range(PER_THREAD):
                 pid = t * PER_THREAD + s + 1
                 rows.append(
@@ -105,7 +110,7 @@ def build(path: Path, n_posts: int) -> Store:
                         "platform": "bluesky",
                         "account": "b",
                         "draft": _draft(s),
-                        "due_at": start + timedelta(minutes=s),
+                        "due_at": start + timedelta(minutes=0 if backlog else s),
                         "state": "queued",
                         "attempts": 0,
                         "ambiguous": 0,
@@ -165,23 +170,27 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="sharebot-bench-") as tmp:
         sizes = {1_000: Path(tmp) / "small.db", 100_000: Path(tmp) / "big.db"}
         stores = {}
+        backlogs = {}
         for n, path in sizes.items():
             start = time.perf_counter()
             stores[n] = build(path, n)
-            print(f"built {n} posts in {time.perf_counter() - start:.1f} s")
+            backlogs[n] = build(path.with_name(f"backlog-{path.name}"), n, backlog=True)
+            print(f"built {n} posts (twice) in {time.perf_counter() - start:.1f} s")
         claim_t: dict[int, list[float]] = {n: [] for n in sizes}
         list_t: dict[int, list[float]] = {n: [] for n in sizes}
+        backlog_t: dict[int, list[float]] = {n: [] for n in sizes}
         for _ in range(args.rounds):
             for n, store in stores.items():
                 claim_t[n].append(claim_round(store))
                 list_t[n].append(list_round(store))
+                backlog_t[n].append(claim_round(backlogs[n]))
         med = {
             k: {n: statistics.median(v[n]) for n in sizes}
-            for k, v in (("claim", claim_t), ("list", list_t))
+            for k, v in (("claim", claim_t), ("list", list_t), ("backlog claim", backlog_t))
         }
         for kind, by_n in med.items():
             print(f"{kind}: " + ", ".join(f"{n} posts {t * 1000:.2f} ms" for n, t in by_n.items()))
-        for store in stores.values():
+        for store in (*stores.values(), *backlogs.values()):
             store.close()
         mb = file_mb(sizes[100_000])
     print(
@@ -190,6 +199,8 @@ def main() -> int:
     print(
         f"RESULT queue_list_100k_vs_1k {med['list'][100_000] / med['list'][1_000]:.2f} target <= 2"
     )
+    backlog = med["backlog claim"][100_000] / med["backlog claim"][1_000]
+    print(f"RESULT claim_due_backlog_100k_vs_1k {backlog:.2f} target <= 2")
     print(f"RESULT sqlite_mb_per_100k_posts {mb:.1f} target <= 200")
     return 0
 
