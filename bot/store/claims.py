@@ -10,7 +10,19 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Row, and_, bindparam, or_, select, union_all, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Row,
+    and_,
+    bindparam,
+    false,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
@@ -75,8 +87,8 @@ def _rules(
         .exists()
     )
     rules = [or_(post.c.parent_post_id.is_(None), parent.c.state == "published"), ~blocked]
-    if platforms is not None:
-        rules.append(post.c.platform.in_(list(platforms)))
+    if platforms is not None:  # fixed values, not an expanding IN (re-rendered every run)
+        rules.append(or_(false(), *(post.c.platform == literal(p) for p in platforms)))
     if by_article:
         rules.append(post.c.article_id == bindparam("article_id", type_=Integer))
     return rules
