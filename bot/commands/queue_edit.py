@@ -6,27 +6,14 @@ from dataclasses import replace
 from typing import Any
 
 from bot.compile import MARKER_RESERVE
-from bot.errors import ConfigError, NotFoundError, StoreError
+from bot.errors import ConfigError, StoreError
 from bot.richtext import graphemes, render_inline, utf8_len
 from bot.threads import LIMITS, Facet, PostDraft
-
-PAGE = 1000
 
 
 def find_post(store: Any, post_id: int) -> Any:
     """The PostView of ``post_id`` (NotFoundError when there is none)."""
-    getter = getattr(store, "get_post", None)
-    if getter is not None:
-        return getter(post_id)
-    offset = 0
-    while True:
-        page = store.list_posts(limit=PAGE, offset=offset)
-        for post in page:
-            if post.id == post_id:
-                return post
-        if len(page) < PAGE:
-            raise NotFoundError(f"no post {post_id}")
-        offset += PAGE
+    return store.get_post(post_id)
 
 
 def edited_draft(post: Any, text: str) -> PostDraft:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Integer, Text, bindparam, func, select, update
 
 from bot.article import Article
-from bot.errors import StoreError
+from bot.errors import NotFoundError, StoreError
 from bot.platforms.base import Ref
 from bot.store import claims, editors, plan
 from bot.store.base import StoreBase
@@ -314,6 +314,14 @@ class Store(StoreBase):
             return editors.list_posts(
                 conn, status=status, platform=platform, article=article, limit=limit, offset=offset
             )
+
+    def get_post(self, post_id: int) -> PostView:
+        """One post (NotFoundError if unknown)."""
+        with self.read() as conn:
+            row = conn.execute(_POST_BY_ID, {"post_id": post_id}).first()
+        if row is None:
+            raise NotFoundError(f"no post {post_id}")
+        return editors.post_view(row)
 
     def get_article(self, article_id: int) -> ArticleView:
         """The article, its posts and share links (NotFoundError if unknown)."""

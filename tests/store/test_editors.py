@@ -116,6 +116,11 @@ def test_edit_post_until_published(store: Store) -> None:
         store.edit_post(first.id, PostDraft("x"))
     with pytest.raises(NotFoundError):
         store.edit_post(9999, PostDraft("x"))
+    view = store.get_post(second.id)
+    assert view == store.list_posts()[1] and view.draft == PostDraft("new text", embed=IMAGES)
+    assert store.get_post(first.id).state == "published" and store.get_post(first.id).url == "u"
+    with pytest.raises(NotFoundError, match="no post 9999"):
+        store.get_post(9999)
 
 
 def test_taken_slots_and_replace_unpublished(store: Store) -> None:
