@@ -100,9 +100,16 @@ def dry_run_records(threads: list[ThreadDraft], subreddit: str | None) -> list[d
               help="Only these platforms (repeatable). Default: every configured one.")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the outcome as JSON: article, posts, share links.")  # fmt: skip
 @click.pass_context
 def publish(
-    ctx: click.Context, source: str, targets: tuple[str, ...], dry_run: bool, yes: bool
+    ctx: click.Context,
+    source: str,
+    targets: tuple[str, ...],
+    dry_run: bool,
+    yes: bool,
+    as_json: bool,
 ) -> None:
     """Publish one article now: FILE, URL or the id of a queued ARTICLE.
 
@@ -130,10 +137,13 @@ def publish(
     settings, store = open_settings_store(ctx)
     try:
         article_id, links = _queue(store, settings, source, targets, yes)
-        outcomes = _publish(store, settings, article_id, targets)
+        outcomes = _publish(store, settings, article_id, targets, show_progress=not as_json)
     finally:
         store.close()
-    _report(outcomes, links)
+    if as_json:
+        click.echo(json.dumps(_as_json(article_id, outcomes, links), indent=2, ensure_ascii=False))
+    else:
+        _report(outcomes, links)
     if any(o.state != "published" for o in outcomes) or not outcomes:
         ctx.exit(1)
 
@@ -160,7 +170,7 @@ def _queue(
     posts = sum(len(t.posts) for t in threads)
     if not yes:
         click.confirm(f"Publish {posts} posts of {article.title!r} to {', '.join(platforms)} now?",
-                      abort=True)  # fmt: skip
+                      abort=True, err=True)  # fmt: skip
     now = datetime.now(UTC)
     return enqueue_now(store, article, source, settings, threads, now), share_links(
         article, utm=settings.utm
@@ -177,11 +187,23 @@ def _due_now(store: Any, article_id: int, targets: tuple[str, ...]) -> None:
 
 
 def _publish(
-    store: Any, settings: Settings, article_id: int, targets: tuple[str, ...]
+    store: Any,
+    settings: Settings,
+    article_id: int,
+    targets: tuple[str, ...],
+    *,
+    show_progress: bool = True,
 ) -> list[Outcome]:
     from rich.progress import Progress
 
     from bot.daemon import build_publisher
+
+    if not show_progress:
+        quiet = build_publisher(store, settings)
+        try:
+            return quiet.run_until_idle(article_id=article_id, platforms=targets or None)
+        finally:
+            quiet.close()
 
     total = sum(
         1 for p in store.list_posts(article=article_id, limit=100_000) if p.state != "published"
@@ -226,6 +248,22 @@ def _report(outcomes: list[Outcome], links: Any) -> None:
             click.echo(line)
     elif links:
         click.echo(json.dumps({"share_links": links}, indent=2, ensure_ascii=False, default=str))
+
+
+def _as_json(article_id: int, outcomes: list[Outcome], links: Any) -> dict[str, Any]:
+    posts = [
+        {
+            "post": f"p{o.post_id}",
+            "platform": o.platform,
+            "account": o.account,
+            "state": o.state,
+            "url": o.ref.url if o.ref else None,
+            "uri": o.ref.uri if o.ref else None,
+            "error": o.error or None,
+        }
+        for o in sorted(outcomes, key=_order)
+    ]
+    return {"article": article_id, "posts": posts, "share_links": links}
 
 
 def _order(o: Outcome) -> tuple[str, int]:

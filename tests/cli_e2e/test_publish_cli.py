@@ -73,3 +73,20 @@ def test_publish_to_an_unconfigured_platform_is_a_usage_error(cli):
     result = cli.run("publish", str(SEED), "--to", "reddit", "--yes")
     assert result.returncode == 2
     assert "no reddit account is configured" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_publish_json_lists_every_post_and_the_share_links(cli):
+    article = cli.tmp / "json.txt"
+    article.write_text(SHORT.replace("Short article", "Json article"), encoding="utf-8")
+    result = cli.run("publish", str(article), "--to", "bluesky", "--yes", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)  # nothing but the JSON on stdout
+    posts = data["posts"]
+    records = cli.records()
+    assert posts and len(posts) == len(records)
+    assert {p["state"] for p in posts} == {"published"} and {p["error"] for p in posts} == {None}
+    assert {p["uri"] for p in posts} == {r["uri"] for r in records}
+    assert all(p["url"].startswith("https://bsky.app/profile/") for p in posts)
+    assert data["share_links"]["article"]["bluesky_intent"].startswith("https://bsky.app/intent/")
+    assert isinstance(data["article"], int)
+    cli.assert_no_secret(result.stdout, result.stderr)
