@@ -54,6 +54,11 @@ class BlueskyAccount:
     service: str = "https://bsky.social"
 
 
+def subreddit_name(name: str) -> str:
+    """A subreddit as stored and sent: ``r/news`` and ``/r/news`` become ``news``."""
+    return name.removeprefix("/").removeprefix("r/")
+
+
 @dataclass(frozen=True)
 class RedditAccount:
     """A Reddit script app (secret + password) or an installed app (refresh token)."""
@@ -323,7 +328,7 @@ def _account_value(cls: Any, key: str, value: Any, source: str, where: str) -> A
     if key == "subreddits":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError("expected a list of strings", source=source, key=where)
-        return tuple(v.removeprefix("r/") for v in value)
+        return tuple(subreddit_name(v) for v in value)
     expected = bool if key == "link_post" else str
     if not isinstance(value, expected):
         raise ConfigError(f"expected {expected.__name__}", source=source, key=where)

@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.article import Article, ThreadMode, to_dict
 from bot.compile import compile_article
-from bot.config import Settings, parse_every, zone
+from bot.config import Settings, parse_every, subreddit_name, zone
 from bot.errors import BotError, ConfigError
 from bot.fetch import FetchPolicy
 from bot.readers import MAX_BYTES, read_source
@@ -195,7 +195,7 @@ def _reddit_choices(
             "or subreddits in the [[reddit]] config",
             key="--subreddit",
         )
-    return (subreddit.removeprefix("r/") if subreddit else None), flair, bool(link_post)
+    return (subreddit_name(subreddit) if subreddit else None), flair, bool(link_post)
 
 
 def queue_article(

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.config import RedditAccount
+from bot.config import RedditAccount, subreddit_name
 from bot.errors import AmbiguousError, AuthError, PlatformError, RateLimitedError, RejectedError
 from bot.platforms.base import Outgoing, Ref, SessionCache
 from bot.platforms.reddit_errors import PLATFORM, ApiError, map_api_errors, map_exception
@@ -167,7 +167,7 @@ class RedditPlatform:
         sr = post.subreddit or (self.account.subreddits[0] if self.account.subreddits else None)
         if not sr:
             raise RejectedError("no subreddit given for the submission", platform=PLATFORM)
-        return sr.removeprefix("r/").removeprefix("/r/")
+        return subreddit_name(sr)
 
     def _fields(self, post: Outgoing, *, flair: tuple[str | None, str | None]) -> dict[str, str]:
         return build_submission(

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Insert, and_, delete, func, insert, select, update
 
 from bot.article import Article, to_dict
+from bot.config import subreddit_name
 from bot.errors import StoreError
 from bot.links import share_links as make_share_links
 from bot.store.schema import articles, posts, sections, share_links, threads
@@ -136,7 +137,7 @@ def _insert_thread(
             idx=index,
             section=thread.section,
             continues=thread.continues,
-            subreddit=_subreddit_name(plan.subreddit) if reddit else None,
+            subreddit=subreddit_name(plan.subreddit) if plan.subreddit and reddit else None,
             flair=plan.flair if reddit else None,
         ),
     )
@@ -220,8 +221,3 @@ def replace_unsent_threads(conn: Connection, article_id: int, plan: PlanInput) -
         conn.execute(delete(threads).where(threads.c.id.in_(dropped)))
     added = insert_threads(conn, article_id, plan, skip=kept)
     return {"kept_threads": len(kept), "replaced_threads": len(dropped), "posts_added": added}
-
-
-def _subreddit_name(name: str | None) -> str | None:
-    """``r/news`` and ``/r/news`` are stored as ``news`` (the adapter's block key uses it)."""
-    return name.removeprefix("/").removeprefix("r/") if name else None
