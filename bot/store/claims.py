@@ -39,17 +39,14 @@ def new_key() -> str:
     return "sb" + uuid.uuid4().hex[:16]
 
 
-def due_condition(now: datetime | BindParameter[Any], table: Any = posts) -> Any:
+# Each claimable state and the column that says when it is due; its index is
+# (state, column[, id]).
+DUE_COLUMNS = (("queued", "due_at"), ("failed", "next_attempt_at"), ("sending", "lease_until"))
+
+
+def due_condition(now: datetime | BindParameter[Any]) -> Any:
     """Posts whose time has come (each branch matches one of the state indexes)."""
-    return or_(
-        and_(table.c.state == "queued", table.c.due_at <= now),
-        and_(table.c.state == "failed", table.c.next_attempt_at <= now),
-        and_(table.c.state == "sending", table.c.lease_until <= now),
-    )
-
-
-# Each state's "due" column; its index is (state, column[, id]).
-_DUE_COLUMNS = (("queued", "due_at"), ("failed", "next_attempt_at"), ("sending", "lease_until"))
+    return or_(*(and_(posts.c.state == state, posts.c[name] <= now) for state, name in DUE_COLUMNS))
 
 
 def claimable_query(
@@ -100,7 +97,7 @@ def _candidates(platforms: tuple[str, ...] | None, by_article: bool) -> Any:
     every due post (a backlog of replies waiting for their parents)."""
     now = bindparam("now", type_=posts.c.due_at.type)
     branches = []
-    for state, name in _DUE_COLUMNS:
+    for state, name in DUE_COLUMNS:
         post = posts.alias(f"due_{state}")
         thread = threads.alias(f"thread_{state}")
         parent = posts.alias(f"parent_{state}")
@@ -169,15 +166,18 @@ def _locking(dialect: str, platforms: tuple[str, ...] | None, by_article: bool) 
 
 
 # Run once per claimed post, built once (building a statement costs as much as running it).
-_LEASE = update(posts).where(posts.c.id == bindparam("b_id", type_=Integer))
-_LEASE = _LEASE.values(
-    state="sending",
-    lease_owner=bindparam("b_owner", type_=posts.c.lease_owner.type),
-    lease_until=bindparam("b_until", type_=posts.c.lease_until.type),
-    attempts=posts.c.attempts + 1,
-    idem_key=bindparam("b_key", type_=posts.c.idem_key.type),
-    prepared=bindparam("b_prepared", type_=posts.c.prepared.type),
-    updated_at=bindparam("b_now", type_=posts.c.updated_at.type),
+_LEASE = (
+    update(posts)
+    .where(posts.c.id == bindparam("b_id", type_=Integer))
+    .values(
+        state="sending",
+        lease_owner=bindparam("b_owner", type_=posts.c.lease_owner.type),
+        lease_until=bindparam("b_until", type_=posts.c.lease_until.type),
+        attempts=posts.c.attempts + 1,
+        idem_key=bindparam("b_key", type_=posts.c.idem_key.type),
+        prepared=bindparam("b_prepared", type_=posts.c.prepared.type),
+        updated_at=bindparam("b_now", type_=posts.c.updated_at.type),
+    )
 )
 
 

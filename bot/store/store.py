@@ -220,8 +220,14 @@ class Store(StoreBase):
             )
 
     def _confirm(self, conn: Connection, post_id: int, owner: str, ref: Ref, now: datetime) -> None:
-        values = {"post_id": post_id, "owner": owner, "uri": ref.uri, "cid": ref.cid}
-        values.update(url=ref.url, now=now)
+        values = {
+            "post_id": post_id,
+            "owner": owner,
+            "now": now,
+            "uri": ref.uri,
+            "cid": ref.cid,
+            "url": ref.url,
+        }
         if conn.execute(_PUBLISH, values).first() is None:
             raise StoreError(f"post {post_id}: the lease is not held by {owner}")
 
@@ -335,12 +341,8 @@ class Store(StoreBase):
         """The earliest due time among queued, failed and lease-expired posts."""
         with self.read() as conn:
             times = [
-                conn.scalar(select(func.min(column)).where(posts.c.state == state))
-                for state, column in (
-                    ("queued", posts.c.due_at),
-                    ("failed", posts.c.next_attempt_at),
-                    ("sending", posts.c.lease_until),
-                )
+                conn.scalar(select(func.min(posts.c[name])).where(posts.c.state == state))
+                for state, name in claims.DUE_COLUMNS
             ]
         found = [t for t in times if t is not None]
         return min(found) if found else None
