@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -194,21 +196,29 @@ def _publish(
     *,
     show_progress: bool = True,
 ) -> list[Outcome]:
-    from rich.progress import Progress
-
     from bot.daemon import build_publisher
 
-    if not show_progress:
-        quiet = build_publisher(store, settings)
-        try:
-            return quiet.run_until_idle(article_id=article_id, platforms=targets or None)
-        finally:
-            quiet.close()
+    publisher = build_publisher(store, settings)
+    display: AbstractContextManager[Callable[[Outcome], None] | None] = (
+        _progress(store, article_id) if show_progress else nullcontext(None)
+    )
+    try:
+        with display as seen:
+            return publisher.run_until_idle(
+                article_id=article_id, platforms=targets or None, on_outcome=seen
+            )
+    finally:
+        publisher.close()
+
+
+@contextmanager
+def _progress(store: Any, article_id: int) -> Iterator[Callable[[Outcome], None]]:
+    """A progress bar over the article's unpublished posts; yields the per-post callback."""
+    from rich.progress import Progress
 
     total = sum(
         1 for p in store.list_posts(article=article_id, limit=100_000) if p.state != "published"
     )
-    publisher = build_publisher(store, settings)
     with Progress(transient=False) as progress:
         task = progress.add_task("publishing", total=total or None)
 
@@ -220,12 +230,7 @@ def _publish(
             )
             progress.advance(task)
 
-        try:
-            return publisher.run_until_idle(
-                article_id=article_id, platforms=targets or None, on_outcome=seen
-            )
-        finally:
-            publisher.close()
+        yield seen
 
 
 def _report(outcomes: list[Outcome], links: Any) -> None:
