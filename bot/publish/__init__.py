@@ -207,11 +207,6 @@ class Publisher:
             with self._lock:
                 self._listeners.remove(listener)
 
-    def inflight(self) -> list[Future[list[Outcome]]]:
-        """Futures of the workers still running."""
-        with self._lock:
-            return [f for f in self._workers if not f.done()]
-
     def inflight_ids(self) -> list[int]:
         """Ids of posts this publisher holds a lease on right now."""
         with self._lock:
