@@ -13,12 +13,12 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q -e '.[test]'
 	touch $(STAMP)
 
+# The sandbox's npm packages (the Bluesky PDS): installed once per lock file into .sandbox/.
 servers: $(STAMP)
-	@if [ -f tests/servers/pds/package.json ]; then \
-	  cd tests/servers/pds && npm ci --no-audit --no-fund --loglevel=error; fi
+	@$(PY) -m bot.sandbox.node >/dev/null
 
 demo: $(STAMP) servers
-	$(PY) -m bot.demo
+	$(VENV)/bin/sharebot run --sandbox
 
 test: $(STAMP) servers lint
 	$(PY) -m pytest -q -p no:cacheprovider
@@ -32,4 +32,4 @@ bench: $(STAMP) servers
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) tests/servers/pds/node_modules
+	rm -rf $(VENV) .sandbox

@@ -35,7 +35,7 @@ from bot.platforms.bluesky import created_at as iso
 from bot.publish import Publisher, PublishOptions
 from bot.store import open_store
 from bot.threads import PostDraft, ThreadDraft
-from tests.servers.pds.server import start_pds
+from bot.sandbox.pds import start_pds
 
 TARGET = 1.15
 ROUND = 10

@@ -36,7 +36,7 @@ from bot.platforms.reddit import RedditPlatform
 from bot.publish import Publisher, PublishOptions
 from bot.store import open_store
 from bot.threads import PostDraft, ThreadDraft
-from tests.servers.reddit.standin import (
+from bot.sandbox.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
     PASSWORD,

@@ -9,6 +9,8 @@ for Bluesky and keep it as Markdown for Reddit.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -128,6 +130,17 @@ def to_dict(article: Article) -> dict[str, Any]:
             for s in article.sections
         ],
     }
+
+
+def canonical_json(data: Any) -> str:
+    """Compact, key-sorted JSON: the form articles are stored and hashed in."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def content_hash(article: Article) -> str:
+    """The one content hash of an article (its content and options, not where it was read
+    from): an unchanged file hashes the same, whichever command read it."""
+    return hashlib.sha256(canonical_json(to_dict(article)).encode()).hexdigest()
 
 
 def from_dict(data: dict[str, Any], *, source: str = "") -> Article:

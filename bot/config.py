@@ -11,9 +11,9 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -42,6 +42,21 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+
+class MissingSecret(Secret):
+    """A secret that could not be read: harmless until something asks for its value
+    (commands that only read the store load the configuration without secrets)."""
+
+    __slots__ = ("_error",)
+
+    def __init__(self, error: ConfigError) -> None:
+        super().__init__("")
+        self._error = error
+
+    def reveal(self) -> str:
+        """Raise the ConfigError that reading the secret gave."""
+        raise self._error
 
 
 @dataclass(frozen=True)
@@ -87,15 +102,33 @@ class Slot:
 
 
 @dataclass(frozen=True)
+class QuietHours:
+    """A daily window (local times, may wrap midnight) in which nothing falls due."""
+
+    start: time
+    end: time
+
+
+def _slots(*specs: str) -> tuple[Slot, ...]:
+    return tuple(parse_slot(s) for s in specs)
+
+
+@dataclass(frozen=True)
 class Settings:
-    """Everything sharebot is configured with (see config/sharebot.example.toml)."""
+    """Everything sharebot is configured with, parsed (see config/sharebot.example.toml).
+
+    Durations are timedeltas, slots are :class:`Slot` values; ``every`` is None for
+    "next slot". Build one from raw values with :func:`from_mapping` (or :func:`load`).
+    """
 
     store_url: str = "sqlite:///data/sharebot.db"
     data_dir: str = "data"
     timezone: str = "UTC"
-    slots: tuple[str, ...] = ("Mon-Fri 09:00", "Mon-Fri 13:00", "Mon-Fri 17:00")
-    every: str = "3h"
-    stale_after: str = "6h"
+    slots: tuple[Slot, ...] = field(
+        default_factory=lambda: _slots("Mon-Fri 09:00", "Mon-Fri 13:00", "Mon-Fri 17:00")
+    )
+    every: timedelta | None = timedelta(hours=3)
+    stale_after: timedelta = timedelta(hours=6)
     stale_policy: str = "review"
     utm: bool = True
     counters: bool = False
@@ -104,11 +137,18 @@ class Settings:
     allow_private_fetch: bool = False
     posts_dir: str = "posts"
     concurrency: int = 4
-    lease: str = "2m"
+    lease: timedelta = timedelta(minutes=2)
     max_attempts: int = 5
     max_ambiguous: int = 3
-    tick: str = "30s"
+    tick: timedelta = timedelta(seconds=30)
+    max_posts_per_article: int = 200
+    quiet_hours: QuietHours | None = None
     config_path: str | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured time zone."""
+        return zone(self.timezone)
 
 
 # --- grammar shared with bot.schedule (which sits below this layer) -----------------
@@ -127,7 +167,10 @@ def parse_duration(text: str) -> timedelta:
     if not text.strip() or match is None or not any(match.groups()):
         raise ValueError(f"not a duration: {text!r} (use e.g. 90m, 3h, 1d)")
     d, h, m, s = (int(g or 0) for g in match.groups())
-    value = timedelta(days=d, hours=h, minutes=m, seconds=s)
+    try:
+        value = timedelta(days=d, hours=h, minutes=m, seconds=s)
+    except OverflowError:
+        raise ValueError(f"duration out of range: {text!r}") from None
     if value <= timedelta(0):
         raise ValueError(f"duration must be positive: {text!r}")
     return value
@@ -181,6 +224,44 @@ _ENV_NAMES = {"store_url": "SHAREBOT_STORE"}
 _SCALARS = {f.name for f in fields(Settings)} - {"bluesky", "reddit", "config_path"}
 _SECRETS = {"bluesky": ("password",), "reddit": ("client_secret", "password", "refresh_token")}
 _ACCOUNT_TYPES: dict[str, Any] = {"bluesky": BlueskyAccount, "reddit": RedditAccount}
+# Settings whose raw form (TOML, environment) is text or a list of text, and their parsers.
+_DURATIONS = ("stale_after", "lease", "tick")
+_RAW_KINDS: dict[str, type] = {"slots": tuple, "every": str, "quiet_hours": str}
+_RAW_KINDS |= dict.fromkeys(_DURATIONS, str)
+
+
+def parse_quiet_hours(text: str) -> QuietHours | None:
+    """``"22:00-07:00"`` -> QuietHours (local times; may wrap midnight); ``""`` -> None."""
+    if not text.strip():
+        return None
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
+    if match is None:
+        raise ValueError(f"malformed quiet hours {text!r} (use e.g. '22:00-07:00')")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59 or (h1, m1) == (h2, m2):
+        raise ValueError(f"malformed quiet hours {text!r}: no such window")
+    return QuietHours(time(h1, m1), time(h2, m2))
+
+
+def _checked_zone(name: str) -> str:
+    zone(name)
+    return name
+
+
+def _one_of(value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "timezone": _checked_zone,
+    "every": parse_every,
+    "slots": lambda specs: tuple(parse_slot(s) for s in specs),
+    "stale_policy": lambda value: _one_of(value, STALE_POLICIES),
+    "quiet_hours": parse_quiet_hours,
+    **dict.fromkeys(_DURATIONS, parse_duration),
+}
 
 
 def env_name(key: str) -> str:
@@ -193,38 +274,58 @@ def load(
     *,
     store_url: str | None = None,
     env: Mapping[str, str] | None = None,
+    secrets: bool = True,
 ) -> Settings:
     """Settings from flag > SHAREBOT_* environment > TOML file > defaults.
 
-    Raises ConfigError naming the file (or variable) and key for anything invalid.
+    Raises ConfigError naming the file (or variable) and key for anything invalid. With
+    ``secrets=False`` (commands that only read the store) an account secret whose variable
+    or file is missing is not an error until something asks for its value.
     """
     env = os.environ if env is None else env
     source = config_path or "<defaults>"
     raw = _read_toml(config_path) if config_path else {}
-    values: dict[str, Any] = {}
-    origins: dict[str, tuple[str, str]] = {}
+    values: dict[str, tuple[Any, str, str]] = {}  # key -> (raw value, source, key as named)
     for key, value in raw.items():
         if key not in _SCALARS and key not in _SECRETS:
             raise ConfigError("unknown key", source=source, key=key)
         if key in _SCALARS:
-            values[key] = _typed(key, value, source, key)
+            values[key] = (value, source, key)
     for key in sorted(_SCALARS):
         name = env_name(key)
         if env.get(name, "") != "":
-            values[key] = _from_env(key, env[name], name)
-            origins[key] = ("environment", name)
+            values[key] = (_from_env(key, env[name]), "environment", name)
     if store_url:
-        values["store_url"] = store_url
-    settings = Settings(**values, config_path=config_path)
-    if "store_url" not in values:
-        data_dir = settings.data_dir.rstrip("/") or "/"
-        settings = replace(settings, store_url=f"sqlite:///{data_dir}/sharebot.db")
-    _validate(settings, origins, source)
+        values["store_url"] = (store_url, "command line", "--store")
+    settings = _build(values, config_path)
     return replace(
         settings,
-        bluesky=_accounts("bluesky", raw.get("bluesky", []), source, env),
-        reddit=_accounts("reddit", raw.get("reddit", []), source, env),
+        bluesky=_accounts("bluesky", raw.get("bluesky", []), source, env, secrets),
+        reddit=_accounts("reddit", raw.get("reddit", []), source, env, secrets),
     )
+
+
+def from_mapping(values: Mapping[str, Any], *, source: str = "<settings>") -> Settings:
+    """Settings from raw values as a TOML file would give them (``{"every": "1h"}``),
+    validated like :func:`load` (accounts are not read here)."""
+    for key in values:
+        if key not in _SCALARS:
+            raise ConfigError("unknown key", source=source, key=key)
+    return _build({k: (v, source, k) for k, v in values.items()}, None)
+
+
+def _build(values: Mapping[str, tuple[Any, str, str]], config_path: str | None) -> Settings:
+    parsed: dict[str, Any] = {}
+    for key, (value, source, where) in values.items():
+        typed = _typed(key, value, source, where)
+        try:
+            parsed[key] = _PARSERS[key](typed) if key in _PARSERS else typed
+        except ValueError as exc:
+            raise ConfigError(str(exc), source=source, key=where) from None
+    if "store_url" not in parsed:
+        data_dir = str(parsed.get("data_dir", "data")).rstrip("/") or "/"
+        parsed["store_url"] = f"sqlite:///{data_dir}/sharebot.db"
+    return Settings(**parsed, config_path=config_path)
 
 
 def _read_toml(path: str) -> dict[str, Any]:
@@ -237,66 +338,50 @@ def _read_toml(path: str) -> dict[str, Any]:
         raise ConfigError(f"not valid TOML: {exc}", source=path) from None
 
 
+def _raw_kind(key: str) -> type:
+    return _RAW_KINDS.get(key) or type(getattr(Settings(), key))
+
+
 def _typed(key: str, value: Any, source: str, where: str) -> Any:
-    default = getattr(Settings(), key)
-    if isinstance(default, bool):
+    kind = _raw_kind(key)
+    if kind is bool:
         ok = isinstance(value, bool)
-    elif isinstance(default, int):
+    elif kind is int:
         ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-    elif isinstance(default, tuple):
-        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    elif kind is tuple:
+        ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
         value = tuple(value) if ok else value
     else:
         ok = isinstance(value, str)
     if not ok:
-        kind = type(default).__name__.replace("tuple", "list of strings")
-        raise ConfigError(f"expected {kind}, got {value!r}", source=source, key=where)
+        name = {bool: "bool", int: "a positive integer", tuple: "list of strings"}.get(kind, "str")
+        raise ConfigError(f"expected {name}, got {value!r}", source=source, key=where)
     return value
 
 
-def _from_env(key: str, text: str, name: str) -> Any:
-    default = getattr(Settings(), key)
+def _from_env(key: str, text: str) -> Any:
+    kind = _raw_kind(key)
     value: Any = text
-    if isinstance(default, bool):
+    if kind is bool:
         flags = {"1": True, "true": True, "yes": True, "on": True}
         flags |= {"0": False, "false": False, "no": False, "off": False}
         value = flags.get(text.strip().lower(), text)
-    elif isinstance(default, int):
+    elif kind is int:
         value = int(text) if text.strip().isdigit() else text
-    elif isinstance(default, tuple):
+    elif kind is tuple:
         value = [s.strip() for s in text.split(";" if ";" in text else ",") if s.strip()]
-    return _typed(key, value, "environment", name)
+    return value
 
 
-def _validate(settings: Settings, origins: Mapping[str, tuple[str, str]], source: str) -> None:
-    checks: list[tuple[str, Any]] = [
-        ("timezone", lambda: zone(settings.timezone)),
-        ("every", lambda: parse_every(settings.every)),
-        ("stale_after", lambda: parse_duration(settings.stale_after)),
-        ("lease", lambda: parse_duration(settings.lease)),
-        ("tick", lambda: parse_duration(settings.tick)),
-        ("slots", lambda: [parse_slot(s) for s in settings.slots]),
-        ("stale_policy", lambda: _one_of(settings.stale_policy, STALE_POLICIES)),
-    ]
-    for key, check in checks:
-        try:
-            check()
-        except ValueError as exc:
-            where, name = origins.get(key, (source, key))
-            raise ConfigError(str(exc), source=where, key=name) from None
-
-
-def _one_of(value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
-
-
-def _accounts(platform: str, tables: Any, source: str, env: Mapping[str, str]) -> tuple[Any, ...]:
+def _accounts(
+    platform: str, tables: Any, source: str, env: Mapping[str, str], required: bool
+) -> tuple[Any, ...]:
     if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
         raise ConfigError(f"expected an array of tables ([[{platform}]])", source=source,
                           key=platform)  # fmt: skip
     accounts = tuple(
-        _account(platform, table, source, f"{platform}[{i}]", env) for i, table in enumerate(tables)
+        _account(platform, table, source, f"{platform}[{i}]", env, required)
+        for i, table in enumerate(tables)
     )
     names = [a.name for a in accounts]
     for name in names:
@@ -306,7 +391,12 @@ def _accounts(platform: str, tables: Any, source: str, env: Mapping[str, str]) -
 
 
 def _account(
-    platform: str, table: dict[str, Any], source: str, where: str, env: Mapping[str, str]
+    platform: str,
+    table: dict[str, Any],
+    source: str,
+    where: str,
+    env: Mapping[str, str],
+    required: bool,
 ) -> Any:
     cls = _ACCOUNT_TYPES[platform]
     plain = {f.name for f in fields(cls)} - set(_SECRETS[platform])
@@ -318,7 +408,12 @@ def _account(
         if key in plain:
             values[key] = _account_value(cls, key, value, source, f"{where}.{key}")
     for secret in _SECRETS[platform]:
-        value = _secret(table, secret, source, where, env)
+        try:
+            value = _secret(table, secret, source, where, env)
+        except ConfigError as exc:
+            if required:
+                raise
+            value = MissingSecret(exc)
         if value is not None:
             values[secret] = value
     return _build_account(cls, values, source, where)

@@ -16,55 +16,21 @@ daemons share the work through the store's ``FOR UPDATE SKIP LOCKED`` claims.
 from __future__ import annotations
 
 import fcntl
-import importlib
 import logging
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
 
-from bot.config import BlueskyAccount, RedditAccount, Settings
-from bot.errors import BotError, ConfigError, StoreError
-from bot.platforms.base import Platform, SessionCache
+from bot.errors import BotError, StoreError
 from bot.publish import Outcome, Publisher
+from bot.store import Store
 
 log = logging.getLogger("sharebot.daemon")
-SEND_TIMEOUT = 8.0  # seconds per HTTP exchange
-ADAPTERS = {"bluesky": "BlueskyPlatform", "reddit": "RedditPlatform"}
-
-
-def accounts_of(settings: Settings) -> dict[str, list[str]]:
-    """Configured account names per platform (the first is each platform's default)."""
-    found = {
-        "bluesky": [a.name for a in settings.bluesky],
-        "reddit": [a.name for a in settings.reddit],
-    }
-    return {name: names for name, names in found.items() if names}
-
-
-def platform_factory(
-    settings: Settings, sessions: SessionCache, **adapter_options: Any
-) -> Callable[[str, str], Platform]:
-    """A factory building the real adapter for (platform, account name); SDKs load lazily."""
-
-    def build(platform: str, account: str) -> Platform:
-        configured: dict[str, Sequence[BlueskyAccount | RedditAccount]] = {
-            "bluesky": settings.bluesky,
-            "reddit": settings.reddit,
-        }
-        for acct in configured.get(platform, ()):
-            if acct.name == account:
-                module = importlib.import_module(f"bot.platforms.{platform}")
-                cls = getattr(module, ADAPTERS[platform])
-                return cast(Platform, cls(acct, sessions, **adapter_options))
-        raise ConfigError(f"no {platform} account named {account!r} in the configuration")
-
-    return build
 
 
 def sqlite_path(store_url: str) -> Path | None:
@@ -106,7 +72,7 @@ class Daemon:
 
     def __init__(
         self,
-        store: Any,
+        store: Store,
         publisher: Publisher,
         *,
         tick: float = 30.0,
@@ -236,23 +202,3 @@ class Daemon:
         except BotError as exc:
             log.error("posts/ sync failed: %s", exc)
         self.wake()
-
-
-def build_publisher(
-    store: Any,
-    settings: Settings,
-    *,
-    factory: Callable[[str, str], Platform] | None = None,
-    accounts: Mapping[str, Sequence[str]] | None = None,
-    **options: Any,
-) -> Publisher:
-    """A Publisher for ``settings`` (tests inject ``factory``/``accounts``)."""
-    from bot.publish import PublishOptions
-
-    return Publisher(
-        store,
-        # a send never outlives the 10 s a stopping daemon has to exit
-        factory or platform_factory(settings, store, timeout=SEND_TIMEOUT),
-        accounts if accounts is not None else accounts_of(settings),
-        PublishOptions.from_settings(settings, **options),
-    )

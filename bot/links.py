@@ -31,6 +31,7 @@ __all__ = [
     "bluesky_intent",
     "bluesky_post_url",
     "reddit_submit",
+    "share_link_lines",
     "share_links",
     "slugify",
     "utm_url",
@@ -92,3 +93,19 @@ def share_links(article: Article, *, utm: bool = True) -> dict[str, Any]:
             for i, s in enumerate(article.sections)
         ],
     }
+
+
+def share_link_lines(links: dict[str, Any], limit: int | None = None) -> list[str]:
+    """Readable share links, one URL a line: the article's, then each headed section's."""
+    sections = [s for s in links["sections"] if s.get("heading")]
+    entries = [("article", links["article"])] + [(s["heading"], s) for s in sections[:limit]]
+    lines: list[str] = []
+    for label, entry in entries:
+        lines.append(f"  {label}")
+        if entry.get("url"):
+            lines.append(f"    Link:    {entry['url']}")
+        lines.append(f"    Bluesky: {entry['bluesky_intent']}")
+        lines.append(f"    Reddit:  {entry['reddit_submit']}")
+    if limit is not None and len(sections) > limit:
+        lines.append(f"  … and {len(sections) - limit} more sections")
+    return lines

@@ -16,12 +16,12 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from bot.config import (
     DAYS,
+    QuietHours,
     Settings,
     Slot,
     parse_duration,
     parse_every,
     parse_slot,
-    zone,
 )
 from bot.errors import ConfigError
 from bot.threads import ThreadDraft
@@ -30,11 +30,13 @@ __all__ = [
     "Slot",
     "local",
     "next_slots",
+    "outside_quiet",
     "parse_duration",
     "parse_every",
     "parse_slot",
     "parse_when",
     "plan",
+    "quiet_end",
     "slot_times",
 ]
 
@@ -89,7 +91,7 @@ def plan(
     settings: Settings | None = None,
     tz: tzinfo | None = None,
     slots: Sequence[Slot] | None = None,
-    every: timedelta | str | None = "",
+    every: timedelta | str | None = "",  # "" = settings.every
     publish_at: datetime | None = None,
     taken: Collection[datetime] = (),
 ) -> list[datetime]:
@@ -101,9 +103,9 @@ def plan(
     ``settings``; ``every=""`` means "from settings".
     """
     base = settings or Settings()
-    zone_ = tz or zone(base.timezone)
-    slots_ = list(slots) if slots is not None else [parse_slot(s) for s in base.slots]
-    spacing = parse_every(every or base.every) if isinstance(every, str) else every
+    zone_ = tz or base.tz
+    slots_ = list(slots) if slots is not None else list(base.slots)
+    spacing = every if not isinstance(every, str) else parse_every(every) if every else base.every
     if not threads:
         return []
     if publish_at is not None:
@@ -116,9 +118,49 @@ def plan(
     return [first, *rest]
 
 
+def quiet_end(when: datetime, quiet: QuietHours | None, tz: tzinfo) -> datetime | None:
+    """The end of the quiet window ``when`` falls in (UTC), or None when it is outside.
+
+    The window is local ``[start, end)`` and may wrap midnight ("22:00-07:00").
+    """
+    if quiet is None:
+        return None
+    moment = when.astimezone(tz)
+    clock = moment.timetz().replace(tzinfo=None)
+    wraps = quiet.start > quiet.end
+    inside = (
+        (clock >= quiet.start or clock < quiet.end) if wraps else quiet.start <= clock < quiet.end
+    )
+    if not inside:
+        return None
+    day = moment.date() + timedelta(days=1 if wraps and clock >= quiet.start else 0)
+    return local(day, quiet.end, tz)
+
+
+def outside_quiet(
+    times: Sequence[datetime], quiet: QuietHours | None, tz: tzinfo, spacing: timedelta | None
+) -> list[datetime]:
+    """``times`` (in order) with each one inside the quiet window moved to its end; with a
+    ``spacing`` the times after a moved one keep that spacing from it (never earlier)."""
+    out: list[datetime] = []
+    for when in times:
+        if out and spacing is not None:
+            when = max(when, out[-1] + spacing)
+        out.append(quiet_end(when, quiet, tz) or when)
+    return out
+
+
 def parse_when(text: str, *, now: datetime, tz: tzinfo) -> datetime:
     """A time an editor typed -> UTC: ISO 8601 (naive = local ``tz``), ``"now"``,
-    ``"+2h"``, ``"today 17:30"``, ``"tomorrow 09:00"``, ``"Mon 09:00"`` (the next one)."""
+    ``"+2h"``, ``"today 17:30"``, ``"tomorrow 09:00"``, ``"Mon 09:00"`` (the next one).
+    ConfigError (key ``--at``) for anything else, including times out of range."""
+    try:
+        return _parse_when(text, now, tz)
+    except OverflowError:
+        raise ConfigError(f"time {text!r} is out of range", key="--at") from None
+
+
+def _parse_when(text: str, now: datetime, tz: tzinfo) -> datetime:
     raw = " ".join(text.strip().split())
     lowered = raw.lower()
     if lowered == "now":

@@ -132,6 +132,11 @@ REDDIT_LIMITS = Limits(
 )
 
 LIMITS = {"bluesky": BLUESKY_LIMITS, "reddit": REDDIT_LIMITS}
+# Characters the compiler leaves free at the end of every Reddit body for the invisible
+# idempotency marker the adapter appends (bot.platforms.reddit).
+MARKER_RESERVE = 64
+# Every state a post can be in (DESIGN.md, "Store").
+STATES = ("queued", "sending", "published", "failed", "needs_review", "cancelled")
 
 
 def draft_to_dict(draft: PostDraft) -> dict[str, Any]:
@@ -172,3 +177,16 @@ def draft_from_dict(data: dict[str, Any]) -> PostDraft:
         title=data.get("title"),
         link_url=data.get("link_url"),
     )
+
+
+def embed_json(embed: Embed | None) -> dict[str, Any] | None:
+    """An embed as lexicon-shaped JSON (images carry their source, not an uploaded blob)."""
+    if isinstance(embed, LinkCard):
+        external = {"uri": embed.uri, "title": embed.title, "description": embed.description}
+        if embed.thumb:
+            external["thumb"] = embed.thumb
+        return {"$type": "app.bsky.embed.external", "external": external}
+    if isinstance(embed, ImagesEmbed):
+        images = [{"src": i.src, "alt": i.alt} for i in embed.images]
+        return {"$type": "app.bsky.embed.images", "images": images}
+    return None

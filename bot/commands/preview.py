@@ -24,22 +24,9 @@ from bot.article import Article
 from bot.compile import compile_article
 from bot.links import share_links
 from bot.richtext import graphemes, utf8_len
-from bot.threads import Embed, ImagesEmbed, LinkCard, ThreadDraft
+from bot.threads import ThreadDraft, embed_json
 
 PLATFORMS = ("bluesky", "reddit")
-
-
-def embed_json(embed: Embed | None) -> dict[str, Any] | None:
-    """An embed as lexicon-shaped JSON (images carry their source, not an uploaded blob)."""
-    if isinstance(embed, LinkCard):
-        external = {"uri": embed.uri, "title": embed.title, "description": embed.description}
-        if embed.thumb:
-            external["thumb"] = embed.thumb
-        return {"$type": "app.bsky.embed.external", "external": external}
-    if isinstance(embed, ImagesEmbed):
-        images = [{"src": i.src, "alt": i.alt} for i in embed.images]
-        return {"$type": "app.bsky.embed.images", "images": images}
-    return None
 
 
 def _bluesky_json(thread: ThreadDraft) -> dict[str, Any]:

@@ -1,144 +1,66 @@
-"""`sharebot queue …`, `sharebot sync` and `sharebot links`: the editors' tools.
+"""`sharebot queue …`, `sharebot sync` and `sharebot links`: the editors' CLI over bot.app.
 
-Each command opens the store from the global options, makes one store call (one
-transaction) and prints a rich table, or JSON with ``--json``. The library side
-(planning, folder sync) lives in ``bot.commands.queue_plan``.
+Each command opens the App, calls one use-case and prints a table (times in the configured
+zone, ``--utc`` for UTC), or JSON with ``--json``. URLs are printed one per line, never
+inside table cells. Commands that only read need no platform secrets and create no store.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import click
 
-from bot.commands.queue_edit import edited_draft, find_post
-from bot.commands.queue_plan import (
-    Choices,
-    SyncReport,
-    parse_platforms,
-    queue_article,
-    sync_folder,
+from bot.app import Choices, parse_platforms
+from bot.app.editing import Edit, pair_images
+from bot.app.queueing import SyncReport
+from bot.commands.common import (
+    article_id,
+    echo_json,
+    local_time,
+    opened,
+    post_id,
+    print_table,
+    short,
+    warn,
+    when,
 )
-from bot.config import Settings, load, zone
-from bot.errors import ConfigError
-from bot.schedule import parse_when
+from bot.config import Settings
+from bot.links import share_link_lines
+from bot.store import ArticleView, PostView
+from bot.threads import STATES
 
-__all__ = ["links", "queue", "sync", "sync_folder"]
+__all__ = ["links", "queue", "sync"]
 
-STATES = ("queued", "sending", "published", "failed", "needs_review", "cancelled")
-
-
-def _settings(ctx: click.Context) -> Settings:
-    globals_ = ctx.find_root().obj
-    return load(globals_.config, store_url=globals_.store, env=dict(os.environ))
+POST_COLUMNS = ["id", "article", "thread", "platform", "state", "due", "tries", "text"]
 
 
-@contextmanager
-def _store(ctx: click.Context) -> Iterator[tuple[Settings, Any]]:
-    settings = _settings(ctx)
-    from bot.store import open_store
-
-    store = open_store(settings.store_url)
-    try:
-        yield settings, store
-    finally:
-        store.close()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _when(text: str, settings: Settings, now: datetime) -> datetime:
-    try:
-        tz = zone(settings.timezone)
-    except ValueError as exc:
-        raise ConfigError(str(exc), key="timezone") from None
-    return parse_when(text, now=now, tz=tz)
-
-
-def _emit(as_json: bool, data: Any, table: Callable[[], Any]) -> None:
-    if as_json:
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-        return
-    from rich.console import Console
-
-    Console(width=160, soft_wrap=False).print(table())
-
-
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Any:
-    from rich.table import Table
-
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    return table
-
-
-def _short(text: str, n: int = 60) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= n else flat[: n - 1] + "…"
-
-
-def _article_id(ident: str) -> int:
-    raw = ident.strip().lower().removeprefix("a")
-    if not raw.isdigit():
-        raise ConfigError(f"not an article id: {ident!r} (use 12 or a12)", key="ARTICLE")
-    return int(raw)
-
-
-def _post_id(ident: str) -> int:
-    raw = ident.strip().lower().removeprefix("p")
-    if not raw.isdigit():
-        raise ConfigError(f"not a post id: {ident!r} (use 56 or p56)", key="POST_ID")
-    return int(raw)
-
-
-def _post_json(p: Any) -> dict[str, Any]:
+def post_json(p: PostView) -> dict[str, Any]:
+    """A post for ``--json`` output."""
     return {
-        "id": p.id,
-        "article": p.article_id,
-        "thread": p.thread_id,
-        "seq": p.seq,
-        "platform": p.platform,
-        "account": p.account,
-        "state": p.state,
-        "due_at": p.due_at.isoformat(),
-        "attempts": p.attempts,
-        "error": p.error,
-        "url": p.url,
-        "text": p.draft.text,
-        "title": p.draft.title,
-    }
+        "id": p.id, "article": p.article_id, "thread": p.thread_id, "seq": p.seq,
+        "platform": p.platform, "account": p.account, "state": p.state,
+        "due_at": p.due_at.isoformat(), "attempts": p.attempts, "error": p.error,
+        "url": p.url, "text": p.draft.text, "title": p.draft.title,
+    }  # fmt: skip
 
 
-def _post_rows(posts: list[Any]) -> list[list[Any]]:
+def post_rows(posts: list[PostView], settings: Settings, utc: bool) -> list[list[Any]]:
+    """Table rows of posts (no URLs: see :func:`echo_urls`)."""
     return [
         [p.id, f"a{p.article_id}", f"t{p.thread_id}", p.platform, p.state,
-         p.due_at.isoformat(timespec="minutes"), p.attempts, _short(p.draft.title or p.text),
-         p.error or p.url or ""]
+         local_time(p.due_at, settings, utc=utc), p.attempts, short(p.draft.title or p.text, 50)]
         for p in posts
     ]  # fmt: skip
 
 
-POST_COLUMNS = [
-    "id",
-    "article",
-    "thread",
-    "platform",
-    "state",
-    "due (UTC)",
-    "tries",
-    "text",
-    "note",
-]
+def echo_urls(posts: list[PostView]) -> None:
+    """Errors and published URLs, one per line, whole."""
+    for p in posts:
+        if p.url:
+            click.echo(f"p{p.id}  {p.url}")
+        elif p.error:
+            click.echo(f"p{p.id}  {p.state}: {p.error}")
 
 
 @click.group()
@@ -148,7 +70,7 @@ def queue() -> None:
     \b
     Example:
       sharebot queue add posts/essay.md --at "tomorrow 09:00" --to bluesky
-      sharebot queue list --status queued
+      sharebot queue list
     """
 
 
@@ -162,61 +84,89 @@ def queue() -> None:
 @click.option("--mode", type=click.Choice(["section", "article"]), help="Thread per section/one.")
 @click.option("--link-post", is_flag=True, default=None, help="Reddit link post to the article.")
 @click.option("--now", "now_ok", is_flag=True, help="Due now; also allows an --at in the past.")
+@click.option("--again", is_flag=True, help="Queue it even if it is already queued/published.")
+@click.option("--force", is_flag=True, help="Queue it even over max_posts_per_article.")
+@click.option("--utc", is_flag=True, help="Print times in UTC.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
 def add(ctx: click.Context, source: str, at: str | None, every: str | None, to: str | None,
         subreddit: str | None, flair: str | None, mode: Any, link_post: bool | None,
-        now_ok: bool, as_json: bool) -> None:  # fmt: skip
+        now_ok: bool, again: bool, force: bool, utc: bool, as_json: bool) -> None:  # fmt: skip
     """Read, compile, plan and queue an article (a file or an http(s) URL).
+
+    An article already queued or published (same content or same URL) is refused
+    unless --again; a plan over max_posts_per_article is refused unless --force.
 
     \b
     Example:
       sharebot queue add posts/essay.md --at "Mon 09:00" --every "next slot" \\
         --to bluesky,reddit --subreddit worldnews
     """
-    now = _now()
     platforms = parse_platforms(to) if to else None
-    with _store(ctx) as (settings, store):
-        when = _when(at, settings, now) if at else (now if now_ok else None)
-        choices = Choices(when, every, platforms, subreddit, flair, mode, link_post, now_ok)
-        article_id, planned = queue_article(store, settings, source, now=now, choices=choices)
-    rows = planned.rows()
-    data = {"article": article_id, "title": planned.article.title, "threads": rows}
-    title = f"Queued a{article_id}: {planned.article.title}"
-    _emit(as_json, data, lambda: _table(title, ["platform", "thread", "section", "posts",
-          "due (UTC)", "first post"], [[r["platform"], r["thread"], r["section"], r["posts"],
-          r["due"], _short(r["first"])] for r in rows]))  # fmt: skip
+    with opened(ctx) as app:
+        now = app.clock()
+        start = when(at, app.settings, now) if at else (now if now_ok else None)
+        choices = Choices(start, every, platforms, subreddit, flair, mode, link_post, now_ok)
+        queued = app.add(source, choices, again=again, force=force)
+        settings = app.settings
+    warn(queued.warnings)
+    plan = queued.plan
+    rows = plan.rows()
+    if as_json:
+        echo_json({"article": queued.article_id, "title": plan.article.title, "threads": rows,
+                   "quiet_moved": plan.quiet_moved, "warnings": list(queued.warnings)})  # fmt: skip
+        return
+    print_table(f"Queued a{queued.article_id}: {plan.article.title}",
+                ["platform", "thread", "section", "posts", "due", "first post"],
+                [[r["platform"], r["thread"], r["section"], r["posts"],
+                  local_time(r["due"], settings, utc=utc), short(r["first"])]
+                 for r in rows])  # fmt: skip
+    if plan.quiet_moved:
+        click.echo(f"{plan.quiet_moved} thread(s) fell in quiet hours and were moved to their end")
 
 
 @queue.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Every post, by due time.")
+@click.option("--history", is_flag=True, help="Published and cancelled posts, newest first.")
 @click.option("--status", type=click.Choice(STATES), help="Only posts in this state.")
 @click.option("--platform", type=click.Choice(["bluesky", "reddit"]), help="Only this platform.")
 @click.option("--article", help="Only this article (12 or a12).")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--utc", is_flag=True, help="Print times in UTC.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
-def list_(ctx: click.Context, status: str | None, platform: str | None, article: str | None,
-          limit: int, as_json: bool) -> None:  # fmt: skip
-    """List posts by due time.
+def list_(ctx: click.Context, show_all: bool, history: bool, status: str | None,
+          platform: str | None, article: str | None, limit: int, utc: bool,
+          as_json: bool) -> None:  # fmt: skip
+    """List upcoming posts by due time (--history: what went out; --all: everything).
 
     \b
     Example:
       sharebot queue list --status failed --platform reddit --json
     """
-    article_id = _article_id(article) if article else None
-    with _store(ctx) as (_, store):
-        if article_id is not None:
-            store.get_article(article_id)  # NotFoundError for an unknown article
-        posts = store.list_posts(status=status, platform=platform, article=article_id, limit=limit)
-    _emit(as_json, [_post_json(p) for p in posts],
-          lambda: _table(f"{len(posts)} posts", POST_COLUMNS, _post_rows(posts)))  # fmt: skip
+    view: Literal["upcoming", "history", "all"] = (
+        "all" if show_all else "history" if history else "upcoming"
+    )
+    with opened(ctx, create=False) as app:
+        listing = app.queue(view=view, status=status, platform=platform, limit=limit,
+                            article=article_id(article) if article else None)  # fmt: skip
+        settings = app.settings
+    posts = list(listing.posts)
+    if as_json:
+        echo_json([post_json(p) for p in posts])
+        return
+    zone = "UTC" if utc else settings.timezone
+    print_table(f"{len(posts)} {view} posts (times in {zone})", POST_COLUMNS,
+                post_rows(posts, settings, utc))  # fmt: skip
+    echo_urls(posts)
 
 
 @queue.command("show")
 @click.argument("article")
+@click.option("--utc", is_flag=True, help="Print times in UTC.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
-def show(ctx: click.Context, article: str, as_json: bool) -> None:
+def show(ctx: click.Context, article: str, utc: bool, as_json: bool) -> None:
     """Show an article's threads: each post's text, due time, state, tries, error, URL.
 
     ARTICLE is an article id (12 or a12) or a post id (p56: its article).
@@ -225,86 +175,124 @@ def show(ctx: click.Context, article: str, as_json: bool) -> None:
     Example:
       sharebot queue show a12
     """
-    with _store(ctx) as (_, store):
-        if article.strip().lower().startswith("p"):
-            article = str(find_post(store, _post_id(article)).article_id)
-        view = store.get_article(_article_id(article))
-    data = {"article": view.id, "title": view.title, "url": view.url, "source": view.source,
-            "posts": [_post_json(p) for p in view.posts]}  # fmt: skip
-    _emit(as_json, data, lambda: _table(f"a{view.id}: {view.title}", POST_COLUMNS,
-          _post_rows(list(view.posts))))  # fmt: skip
+    with opened(ctx, create=False) as app:
+        view = app.show(article)
+        settings = app.settings
+    if as_json:
+        echo_json({"article": view.id, "title": view.title, "url": view.url,
+                   "source": view.source, "posts": [post_json(p) for p in view.posts]})  # fmt: skip
+        return
+    _print_article(view, settings, utc)
 
 
-def _count_command(name: str, verb: str, example: str) -> Callable[..., Any]:
-    def decorate(func: Callable[[Any, str, datetime, Settings], int]) -> Any:
-        @queue.command(name, help=f"{func.__doc__}\n\n\b\nExample:\n  {example}")
-        @click.argument("ident")
-        @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-        @click.pass_context
-        def command(ctx: click.Context, /, ident: str, as_json: bool, **extra: Any) -> None:
-            now = _now()
-            with _store(ctx) as (settings, store):
-                count = func(store, ident, now, settings, **extra)
-            if as_json:
-                click.echo(json.dumps({"id": ident, verb: count}))
-            else:
-                click.echo(f"{ident}: {count} post(s) {verb}")
-            if count == 0:
-                ctx.exit(1)
-
-        return command
-
-    return decorate
+def _print_article(view: ArticleView, settings: Settings, utc: bool) -> None:
+    print_table(f"a{view.id}: {view.title}", POST_COLUMNS,
+                post_rows(list(view.posts), settings, utc))  # fmt: skip
+    echo_urls(list(view.posts))
 
 
-@_count_command("cancel", "cancelled", "sharebot queue cancel a12")
-def cancel(store: Any, ident: str, now: datetime, settings: Settings) -> int:
-    """Cancel the unpublished posts of an article (a12), thread (t34) or post (p56)."""
-    return int(store.cancel(ident, now))
+@queue.command("cancel")
+@click.argument("ident")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def cancel(ctx: click.Context, ident: str, as_json: bool) -> None:
+    """Cancel the unpublished posts of an article (a12), thread (t34) or post (p56).
+
+    \b
+    Example:
+      sharebot queue cancel a12
+    """
+    with opened(ctx, create=False) as app:
+        done = app.cancel(ident)
+    _said(done.ident, done.verb, done.count, as_json)
 
 
-@_count_command("retry", "requeued", "sharebot queue retry t34")
-def retry(store: Any, ident: str, now: datetime, settings: Settings) -> int:
-    """Queue failed or needs_review posts of an article, thread or post again, due now."""
-    return int(store.retry(ident, now))
+@queue.command("retry")
+@click.argument("ident")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def retry(ctx: click.Context, ident: str, as_json: bool) -> None:
+    """Queue failed or needs_review posts of an article, thread or post again, due now.
+
+    \b
+    Example:
+      sharebot queue retry t34
+    """
+    with opened(ctx, create=False) as app:
+        done = app.retry(ident)
+    _said(done.ident, done.verb, done.count, as_json)
 
 
+def _said(ident: str, verb: str, count: int, as_json: bool) -> None:
+    if as_json:
+        echo_json({"id": ident, verb: count})
+    else:
+        click.echo(f"{ident}: {count} post(s) {verb}")
+
+
+@queue.command("reschedule")
+@click.argument("ident")
 @click.option("--at", "at", required=True, help="New time: ISO 8601, 'tomorrow 09:00', '+2h'.")
 @click.option("--now", "now_ok", is_flag=True, help="Allow a time in the past.")
-@_count_command("reschedule", "rescheduled", 'sharebot queue reschedule a12 --at "Mon 09:00"')
-def reschedule(store: Any, ident: str, now: datetime, settings: Settings, *, at: str,
-               now_ok: bool) -> int:  # fmt: skip
-    """Move the queued/failed posts of an article, thread or post; spacing is kept."""
-    when = _when(at, settings, now)
-    if when < now and not now_ok:
-        raise ConfigError(f"{when.isoformat()} is in the past (use --now)", key="--at")
-    return int(store.reschedule(ident, when))
+@click.option("--utc", is_flag=True, help="Print times in UTC.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@click.pass_context
+def reschedule(ctx: click.Context, ident: str, at: str, now_ok: bool, utc: bool,
+               as_json: bool) -> None:  # fmt: skip
+    """Move the queued/failed posts of an article, thread or post; spacing is kept.
+
+    \b
+    Example:
+      sharebot queue reschedule a12 --at "Mon 09:00"
+    """
+    with opened(ctx, create=False) as app:
+        done = app.reschedule(ident, when(at, app.settings, app.clock()), allow_past=now_ok)
+        settings = app.settings
+    if as_json:
+        echo_json({"id": ident, "rescheduled": sum(m.posts for m in done.moves),
+                   "at": done.at, "quiet_hours": done.quiet,
+                   "threads": [{"thread": m.thread_id, "platform": m.platform, "posts": m.posts,
+                                "old": m.old, "new": m.new} for m in done.moves]})  # fmt: skip
+        return
+    if done.quiet:
+        click.echo(f"{local_time(done.requested, settings, utc=utc)} is in quiet hours: "
+                   f"moved to {local_time(done.at, settings, utc=utc)}")  # fmt: skip
+    for m in done.moves:
+        click.echo(f"t{m.thread_id} ({m.platform}, {m.posts} post(s)): "
+                   f"{local_time(m.old, settings, utc=utc)} -> "
+                   f"{local_time(m.new, settings, utc=utc)}")  # fmt: skip
 
 
 @queue.command("edit")
-@click.argument("post_id")
-@click.option("--text", required=True, help="The new text (inline Markdown for Bluesky).")
+@click.argument("post")
+@click.option("--text", help="The new text (inline Markdown for Bluesky).")
+@click.option("--image", "images", multiple=True, help="Image file or URL (repeatable, ≤ 4).")
+@click.option("--alt", "alts", multiple=True, help="Alt text of each --image, in order.")
+@click.option("--card", help="Replace the embed with a link card to this URL.")
+@click.option("--card-title", help="The link card's title (default: the URL).")
+@click.option("--no-embed", is_flag=True, help="Remove the post's images or link card.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
-def edit(ctx: click.Context, post_id: str, text: str, as_json: bool) -> None:
-    """Replace an unpublished post's text, re-checked against the platform's limits.
+def edit(ctx: click.Context, post: str, text: str | None, images: tuple[str, ...],
+         alts: tuple[str, ...], card: str | None, card_title: str | None, no_embed: bool,
+         as_json: bool) -> None:  # fmt: skip
+    """Change an unpublished post's text, images or link card, re-checked against the limits.
 
     \b
     Example:
       sharebot queue edit 56 --text "A shorter opening. https://example.com/a"
+      sharebot queue edit 57 --image chart.png --alt "Trade volume, 2020-2025"
     """
-    with _store(ctx) as (_, store):
-        post = find_post(store, _post_id(post_id))
-        draft = edited_draft(post, text)
-        store.edit_post(post.id, draft)
-    data = {"id": post.id, "platform": post.platform, "text": draft.text}
+    change = Edit(text, pair_images(images, alts), card, card_title, no_embed)
+    with opened(ctx, create=False) as app:
+        edited = app.edit(post_id(post), change)
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False))
+        echo_json(post_json(edited))
     else:
-        click.echo(f"p{post.id} ({post.platform}) edited")
+        click.echo(f"p{edited.id} ({edited.platform}) edited")
 
 
-def _sync_table(report: SyncReport) -> Any:
+def _sync_rows(report: SyncReport) -> list[list[Any]]:
     rows = [[a["path"], "added", f"a{a['article']}", f"{a['threads']} threads"]
             for a in report.added]  # fmt: skip
     rows += [
@@ -314,8 +302,8 @@ def _sync_table(report: SyncReport) -> Any:
         for u in report.updated
     ]  # fmt: skip
     rows += [[p, "unchanged", "", ""] for p in report.unchanged]
-    rows += [[f["path"], "FAILED", "", f["reason"]] for f in report.failed]
-    return _table("sync", ["file", "result", "article", "detail"], rows)
+    rows += [[f["path"], "FAILED", "", "see below"] for f in report.failed]
+    return rows
 
 
 @click.command()
@@ -332,9 +320,13 @@ def sync(ctx: click.Context, folder: str | None, as_json: bool) -> None:
     Example:
       sharebot sync posts/ --json
     """
-    with _store(ctx) as (settings, store):
-        report = sync_folder(store, settings, folder or settings.posts_dir, now=_now())
-    _emit(as_json, report.as_dict(), lambda: _sync_table(report))
+    with opened(ctx) as app:
+        report = app.sync(folder or app.settings.posts_dir)
+    if as_json:
+        echo_json(report.as_dict())
+    else:
+        print_table("sync", ["file", "result", "article", "detail"], _sync_rows(report))
+    warn(report.warnings)
     if not report.ok:
         for failure in report.failed:
             click.echo(f"Error: {failure['reason']}", err=True)
@@ -352,19 +344,16 @@ def links(ctx: click.Context, article: str, as_json: bool) -> None:
     Example:
       sharebot links a12 --json
     """
-    from bot.article import from_dict
-    from bot.links import share_links
-
-    with _store(ctx) as (settings, store):
-        view = store.get_article(_article_id(article))
-    shares = share_links(from_dict(dict(view.data), source=view.source), utm=settings.utm)
-    posts = [{"id": p.id, "platform": p.platform, "url": p.url}
-             for p in view.posts if p.state == "published"]  # fmt: skip
-    data = {"article": view.id, "title": view.title, "share_links": shares, "posts": posts}
-    entries = [("article", shares["article"])]
-    entries += [(s["heading"] or s["anchor"] or "intro", s) for s in shares["sections"]]
-    rows = [[name, kind, e[kind]] for name, e in entries
-            for kind in ("url", "bluesky_intent", "reddit_submit")]  # fmt: skip
-    rows += [[f"p{p['id']}", p["platform"], p["url"]] for p in posts]
-    _emit(as_json, data, lambda: _table(f"a{view.id}: {view.title}", ["what", "kind", "link"],
-          rows))  # fmt: skip
+    with opened(ctx, create=False) as app:
+        found = app.links(article_id(article))
+    shares = found.share_links
+    if as_json:
+        echo_json({"article": found.article_id, "title": found.title, "share_links": shares,
+                   "posts": [{"id": p.id, "platform": p.platform, "url": p.url}
+                             for p in found.posts]})  # fmt: skip
+        return
+    click.echo(f"a{found.article_id}: {found.title}\n")
+    click.echo("\n".join(share_link_lines(dict(shares))))
+    if found.posts:
+        click.echo("\npublished posts:")
+        echo_urls(list(found.posts))

@@ -12,11 +12,10 @@ from __future__ import annotations
 from bot.article import Article, Image, Section, ThreadMode
 from bot.compile import bluesky, reddit
 from bot.compile.layout import Layout
-from bot.compile.reddit import MARKER_RESERVE
 from bot.errors import ConfigError
 from bot.threads import LIMITS, Limits, PostDraft, ThreadDraft
 
-__all__ = ["MARKER_RESERVE", "compile_article", "render_text"]
+__all__ = ["compile_article", "render_text"]
 
 
 def compile_article(

@@ -21,9 +21,8 @@ from bot.compile.split import Budget, Piece, cut
 from bot.compile.urls import tracked_url
 from bot.errors import ContentError
 from bot.richtext import WS_ATOM, WS_RUN, Rich, absolute, collapse_ws, rewrite_links
-from bot.threads import Limits, PostDraft
+from bot.threads import MARKER_RESERVE, Limits, PostDraft
 
-MARKER_RESERVE = 64
 PATH_SEP = " › "
 ELLIPSIS = "…"
 _BLOCK_START = regex.compile(r"\A(?:[#>]|[-+*](?= )|\d+(?=[.)] ))")

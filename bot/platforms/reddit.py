@@ -22,10 +22,10 @@ from bot.platforms.base import Outgoing, Ref, SessionCache
 from bot.platforms.reddit_errors import PLATFORM, ApiError, map_api_errors, map_exception
 from bot.platforms.reddit_rules import requirement_problems
 from bot.platforms.reddit_transport import RateBudget, harden, requestor_class
-from bot.threads import REDDIT_LIMITS, PostDraft
+from bot.threads import MARKER_RESERVE, REDDIT_LIMITS, PostDraft
 
 WEB = "https://www.reddit.com"
-MARKER_RESERVE = 64  # characters the compiler leaves free at the end of every body
+
 RULES_TTL = timedelta(minutes=15)
 RECENT = 100  # how far back reconcile looks (Reddit listings give at most 100 per page)
 _TEMPLATE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

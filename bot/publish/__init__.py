@@ -14,16 +14,14 @@ leases and never race each other. Rules (DESIGN.md, "Exactly once"):
 A worker that has published a post goes on with the next due post: the confirm and the
 next claim are one store transaction (``confirm_and_claim``), so a thread's chain of
 replies costs one commit per post. Leases of in-flight posts are renewed by a keeper
-thread, so a slow send is not reclaimed by another daemon. Test hook:
-``SHAREBOT_TEST_CRASH_AFTER_SEND`` = ``N`` (SIGKILL the process right after the N-th send
-returns, before confirm) or ``pX`` (after each send with probability X, e.g. ``p0.2``).
-Unset in production.
+thread, so a slow send is not reclaimed by another daemon. Fault injection: the
+``after_send`` hook is called with each claim right after its send returned and before
+its confirm (crash tests kill the process there); production code never sets it.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -44,27 +42,17 @@ from bot.errors import (
 )
 from bot.platforms.base import Outgoing, Platform, Ref
 from bot.publish.options import (
-    CRASH_ENV,
     ClaimStore,
-    CrashHook,
     Outcome,
     OutcomeState,
     PlatformFactory,
     PublishOptions,
     default_owner,
-    parse_duration,
 )
+from bot.store.views import Claim
 from bot.threads import PostDraft
 
-__all__ = [
-    "CRASH_ENV",
-    "ClaimStore",
-    "Outcome",
-    "PlatformFactory",
-    "PublishOptions",
-    "Publisher",
-    "parse_duration",
-]
+__all__ = ["ClaimStore", "Outcome", "PlatformFactory", "PublishOptions", "Publisher"]
 
 log = logging.getLogger("sharebot.publish")
 
@@ -89,6 +77,7 @@ class Publisher:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rng: random.Random | None = None,
+        after_send: Callable[[Claim], None] | None = None,
     ) -> None:
         opts = options or PublishOptions()
         self.options = opts if opts.owner else replace(opts, owner=default_owner())
@@ -105,7 +94,7 @@ class Publisher:
         self._holding: set[int] = set()  # ids of posts this publisher has claimed
         self._listeners: list[Callable[[Outcome], None]] = []
         self._pool = ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="publish")
-        self._crash = CrashHook(os.environ.get(CRASH_ENV), self.rng)
+        self._after_send = after_send
         self._keeper = _LeaseKeeper(self)
 
     @property
@@ -228,10 +217,10 @@ class Publisher:
                 log.exception("closing %s failed", adapter.name)
 
     # --- one post -------------------------------------------------------------
-    def _work(self, claim: Any, scope: _Scope) -> list[Outcome]:
+    def _work(self, claim: Claim, scope: _Scope) -> list[Outcome]:
         """Process ``claim``, then each post claimed together with its confirm."""
         outcomes = []
-        current: Any = claim
+        current: Claim | None = claim
         try:
             while current is not None:
                 outcome, following = self._process(current, scope)
@@ -253,7 +242,7 @@ class Publisher:
                     self._holding.discard(current.post_id)
         return outcomes
 
-    def _process(self, claim: Any, scope: _Scope) -> tuple[Outcome, Any]:
+    def _process(self, claim: Claim, scope: _Scope) -> tuple[Outcome, Claim | None]:
         try:
             return self._attempt(claim, scope)
         except PlatformError as exc:
@@ -262,7 +251,7 @@ class Publisher:
             log.exception("post %s: unexpected error", claim.post_id)
             return self._record(claim, exc), None
 
-    def _attempt(self, claim: Any, scope: _Scope) -> tuple[Outcome, Any]:
+    def _attempt(self, claim: Claim, scope: _Scope) -> tuple[Outcome, Claim | None]:
         if self._stale(claim):
             return self._handle_stale(claim), None
         if self.stopping.is_set():
@@ -279,13 +268,14 @@ class Publisher:
                 if self.stopping.is_set():
                     return self._release(claim), None
                 ref = adapter.send(out)
-                self._crash.after_send()
+                if self._after_send is not None:
+                    self._after_send(claim)
         return self._confirm(claim, ref, scope)
 
-    def _confirm(self, claim: Any, ref: Ref, scope: _Scope) -> tuple[Outcome, Any]:
+    def _confirm(self, claim: Claim, ref: Ref, scope: _Scope) -> tuple[Outcome, Claim | None]:
         """Confirm, and unless stopping claim the next due post in the same transaction."""
         now = self.clock()
-        following: list[Any] = []
+        following: list[Claim] = []
         try:
             if self.stopping.is_set():
                 self.store.confirm(claim.post_id, self.owner, ref, now)
@@ -307,11 +297,11 @@ class Publisher:
         log.info("post %s published: %s", claim.post_id, ref.url)
         return _outcome(claim, "published", ref=ref), (following[0] if following else None)
 
-    def _release(self, claim: Any) -> Outcome:
+    def _release(self, claim: Claim) -> Outcome:
         self.store.release(claim.post_id, self.owner, self.clock())
         return _outcome(claim, "released")
 
-    def _record(self, claim: Any, exc: BaseException) -> Outcome:
+    def _record(self, claim: Claim, exc: BaseException) -> Outcome:
         """Turn a failure into a store state (see the module docstring for the rules)."""
         now = self.clock()
         attempt = claim.attempts + 1
@@ -354,7 +344,7 @@ class Publisher:
         return timedelta(seconds=delay)
 
     # --- stale posts ----------------------------------------------------------
-    def _stale(self, claim: Any) -> bool:
+    def _stale(self, claim: Claim) -> bool:
         limit = self.options.stale_after
         return (
             limit is not None
@@ -363,7 +353,7 @@ class Publisher:
             and self.clock() - claim.due_at > limit
         )
 
-    def _handle_stale(self, claim: Any) -> Outcome:
+    def _handle_stale(self, claim: Claim) -> Outcome:
         now = self.clock()
         late = now - claim.due_at
         message = f"stale: {int(late.total_seconds())} s late (stale_after exceeded)"
@@ -409,7 +399,7 @@ class _LeaseKeeper:
 
 
 def _outcome(
-    claim: Any, state: OutcomeState, *, ref: Ref | None = None, error: str = ""
+    claim: Claim, state: OutcomeState, *, ref: Ref | None = None, error: str = ""
 ) -> Outcome:
     return Outcome(claim.post_id, claim.platform, claim.account, state, ref, error)
 

@@ -209,3 +209,36 @@ class _Checker:
             return datetime.fromisoformat(str(value).strip())
         except ValueError:
             raise self.fail(key, f"expected an ISO date-time, got {value!r}") from None
+
+
+# Keys sharebot reads (interpret) and keys static-site generators use that it ignores on
+# purpose; anything else is probably a typo and gets a warning.
+KNOWN_KEYS = frozenset(
+    {"title", "lang", "language", "tags", "image", "publish_at", "platforms", "subreddit",
+     "flair", "split_level", "thread_mode", *_SUMMARY_KEYS, *_URL_KEYS}
+)  # fmt: skip
+IGNORED_KEYS = frozenset(
+    {"layout", "date", "author", "authors", "categories", "category", "permalink", "draft",
+     "slug", "weight", "aliases", "lastmod", "updated", "published", "redirect_from",
+     "modified_time", "published_time", "hero", "thumbnail", "series", "toc", "type", "id",
+     "keywords", "cover", "sidebar", "excerpt_separator", "comments", "share", "menu", "nav",
+     "related", "subtitle"}
+)  # fmt: skip
+
+
+def front_matter_warnings(text: str, source: str) -> list[str]:
+    """One warning per front-matter key sharebot neither reads nor knows to ignore, naming
+    the file, the line and (when one is close) the key that was probably meant."""
+    import difflib
+
+    front, _ = split(text, source)
+    warnings = []
+    for key in front.values:
+        if key in KNOWN_KEYS or key in IGNORED_KEYS:
+            continue
+        close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1, cutoff=0.7)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        line = front.lines.get(key)
+        where = f"{source}:{line}" if line else source
+        warnings.append(f"{where}: unknown front-matter key {key!r} is ignored{hint}")
+    return warnings

@@ -10,8 +10,7 @@ cancel/reschedule/retry: ``a12`` (article), ``t34`` (thread), ``p56`` or ``56`` 
 
 from __future__ import annotations
 
-from bot.store.plan import content_hash
 from bot.store.store import Store, open_store
 from bot.store.views import ArticleView, Claim, PostView, parse_ident
 
-__all__ = ["ArticleView", "Claim", "PostView", "Store", "content_hash", "open_store", "parse_ident"]
+__all__ = ["ArticleView", "Claim", "PostView", "Store", "open_store", "parse_ident"]

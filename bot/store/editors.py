@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +13,7 @@ from sqlalchemy import Connection, Row, and_, func, literal, select, update
 from bot.errors import NotFoundError, StoreError
 from bot.store.schema import articles, posts, sections, share_links, threads
 from bot.store.views import ArticleView, PostView, dumps, load_draft, parse_ident
-from bot.threads import PostDraft, draft_to_dict
+from bot.threads import STATES, PostDraft, draft_to_dict
 
 UNSENT = ("queued", "failed", "needs_review")
 _TARGET = {"article": posts.c.article_id, "thread": posts.c.thread_id, "post": posts.c.id}
@@ -38,23 +40,69 @@ def cancel(conn: Connection, ident: str | int, now: datetime) -> int:
     return len(ids)
 
 
-def reschedule(conn: Connection, ident: str | int, at: datetime, now: datetime) -> int:
+@dataclass(frozen=True)
+class Move:
+    """One thread moved by a reschedule: its first moved post's old and new due time."""
+
+    thread_id: int
+    platform: str
+    posts: int
+    old: datetime
+    new: datetime
+
+
+def reschedule(conn: Connection, ident: str | int, at: datetime, now: datetime) -> list[Move]:
     """Move the queued/failed posts of ``ident`` so the earliest is due at ``at``; the
-    others keep their spacing relative to it."""
+    others keep their spacing relative to it. One Move per thread touched."""
     ids = target_ids(conn, ident, ("queued", "failed"))
     if not ids:
-        return 0
+        return []
     first = conn.scalar(select(func.min(posts.c.due_at)).where(posts.c.id.in_(ids)))
     assert first is not None
     shift = at - first
-    for pid, due in conn.execute(select(posts.c.id, posts.c.due_at).where(posts.c.id.in_(ids))):
+    moves: dict[int, Move] = {}
+    rows = conn.execute(
+        select(posts.c.id, posts.c.thread_id, posts.c.platform, posts.c.due_at)
+        .where(posts.c.id.in_(ids))
+        .order_by(posts.c.thread_id, posts.c.seq)
+    )
+    for pid, thread_id, platform, due in rows:
         new = due + shift
         conn.execute(
             update(posts)
             .where(posts.c.id == pid)
             .values(due_at=new, next_attempt_at=new, state="queued", updated_at=now)
         )
-    return len(ids)
+        seen = moves.get(thread_id)
+        count = seen.posts + 1 if seen else 1
+        moves[thread_id] = Move(thread_id, platform, count, seen.old if seen else due,
+                                seen.new if seen else new)  # fmt: skip
+    return list(moves.values())
+
+
+def post_states(conn: Connection, ident: str | int) -> dict[str, int]:
+    """How many posts named by ``ident`` are in each state (NotFoundError if unknown)."""
+    ids = target_ids(conn, ident, STATES)
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(posts.c.state, func.count()).where(posts.c.id.in_(ids)).group_by(posts.c.state)
+    )
+    return {state: int(n) for state, n in rows}
+
+
+def make_due(
+    conn: Connection, article_id: int, platforms: Collection[str] | None, now: datetime
+) -> int:
+    """Make the queued/failed posts of an article due ``now`` (replies still wait for their
+    parents); the number of posts."""
+    query = update(posts).where(
+        posts.c.article_id == article_id, posts.c.state.in_(("queued", "failed"))
+    )
+    if platforms:
+        query = query.where(posts.c.platform.in_(list(platforms)))
+    result = conn.execute(query.values(due_at=now, next_attempt_at=now, updated_at=now))
+    return int(result.rowcount or 0)
 
 
 def retry(conn: Connection, ident: str | int, now: datetime) -> int:
@@ -114,16 +162,22 @@ def list_posts(
     article: int | None,
     limit: int,
     offset: int,
+    states: Collection[str] | None = None,
+    newest_first: bool = False,
 ) -> list[PostView]:
-    """Posts by due time (index-driven: state/article/due indexes)."""
+    """Posts by due time, or the newest first (index-driven: state/article/due indexes)."""
     query = select(posts)
     if status is not None:
         query = query.where(posts.c.state == status)
+    if states is not None:
+        query = query.where(posts.c.state.in_(list(states)))
     if platform is not None:
         query = query.where(posts.c.platform == platform)
     if article is not None:
         query = query.where(posts.c.article_id == article)
-    query = query.order_by(posts.c.due_at, posts.c.id).limit(limit).offset(offset)
+    order = (posts.c.due_at.desc(), posts.c.id.desc()) if newest_first else (
+        posts.c.due_at, posts.c.id)  # fmt: skip
+    query = query.order_by(*order).limit(limit).offset(offset)
     return [post_view(r) for r in conn.execute(query)]
 
 

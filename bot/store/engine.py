@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from bot.errors import StoreError
 
@@ -42,6 +42,40 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
+def _create_store_file(path: Path) -> None:
+    try:
+        create_private_file(path)
+    except PermissionError:
+        raise StoreError(
+            f"{path}: cannot create the store (permission denied): choose a writable folder "
+            "with store_url or data_dir"
+        ) from None
+    except (NotADirectoryError, FileExistsError):
+        raise StoreError(
+            f"{path}: cannot create the store: a part of this path is a file, not a folder"
+        ) from None
+    except IsADirectoryError:
+        raise StoreError(f"{path}: is a folder; store_url must name a database file") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the store: {exc.strerror}") from None
+
+
+def check_sqlite(engine: Engine) -> None:
+    """``PRAGMA quick_check`` on an SQLite store: StoreError naming the file and what to do
+    when it is damaged (or not a database at all)."""
+    path = sqlite_file(str(engine.url))
+    try:
+        with engine.connect() as conn:
+            rows = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+    except DBAPIError as exc:
+        rows = [str(exc.orig)]
+    if rows != ["ok"]:
+        raise StoreError(
+            f"{path}: the store is damaged ({'; '.join(rows[:3])}): restore it from a backup, "
+            "or move it aside to start an empty one"
+        )
+
+
 def make_engine(url: str, *, create: bool = True) -> Engine:
     """An engine for ``url``; SQLite files are created 0600 (unless ``create`` is False)."""
     try:
@@ -63,9 +97,12 @@ def _sqlite_engine(url: str, *, create: bool) -> Engine:
     path = sqlite_file(url)
     if path is not None:
         if create:
-            create_private_file(path)
+            _create_store_file(path)
         elif not path.exists():
-            raise StoreError(f"{path}: no such store")
+            raise StoreError(
+                f"{path}: no store there yet (nothing was queued; check --store/SHAREBOT_STORE "
+                "or the configuration's store_url/data_dir)"
+            )
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,12 +10,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Insert, and_, delete, func, insert, select, update
 
-from bot.article import Article, to_dict
+from bot.article import Article, content_hash, to_dict
+from bot.compile.urls import slugify
 from bot.config import subreddit_name
 from bot.errors import StoreError
 from bot.links import share_links as make_share_links
 from bot.store.schema import articles, posts, sections, share_links, threads
-from bot.store.views import dumps, slugify
+from bot.store.views import dumps
 from bot.threads import ThreadDraft, draft_to_dict
 
 OPEN_UNSENT = ("queued", "cancelled", "failed", "needs_review")
@@ -35,11 +35,6 @@ class PlanInput:
     now: datetime
 
 
-def content_hash(article: Article) -> str:
-    """A stable hash of the article's content (``find_article_by_hash``)."""
-    return hashlib.sha256(dumps(to_dict(article)).encode()).hexdigest()
-
-
 def local_source(source: str) -> str:
     """An absolute path for a local file source (URLs unchanged)."""
     return source if "://" in source or not source else os.path.abspath(source)
@@ -52,7 +47,7 @@ def article_row(article: Article, source: str, digest: str | None) -> dict[str, 
         "content_hash": digest or content_hash(article),
         "title": article.title,
         "url": article.url,
-        "slug": slugify(article.title),
+        "slug": slugify(article.title) or "article",
         "data": dumps(to_dict(article)),
     }
 

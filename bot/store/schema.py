@@ -12,6 +12,7 @@ Never edit a released migration: append a new one.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -231,11 +232,24 @@ def _m3_derived_post_links(conn: Connection) -> None:
     conn.execute(share_links.delete().where(share_links.c.kind == "post"))
 
 
+def _m4_one_content_hash(conn: Connection) -> None:
+    # Two hash functions used to disagree on one file (`publish` vs `queue add`/`sync`),
+    # so `sync` re-planned articles that `publish` had sent. Every article now carries
+    # the one hash (bot.article.content_hash): the SHA-256 of its stored canonical JSON.
+    rows = conn.execute(select(articles.c.id, articles.c.data)).all()
+    for article_id, data in rows:
+        digest = hashlib.sha256(data.encode()).hexdigest()
+        conn.execute(
+            articles.update().where(articles.c.id == article_id).values(content_hash=digest)
+        )
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 MIGRATIONS: Sequence[Migration] = (
     ("base tables", _m1_base),
     ("claim/list indexes, daemons and the daemon lock", _m2_indexes_daemons),
     ("post share links and last successes read from the posts", _m3_derived_post_links),
+    ("one content hash for every article", _m4_one_content_hash),
 )
 ADVISORY_KEY = 0x5B0_7570  # pg_advisory_xact_lock key for migrations
 

@@ -20,7 +20,7 @@ from bot.errors import NotFoundError, StoreError
 from bot.platforms.base import Ref
 from bot.store import claims, editors, plan
 from bot.store.base import StoreBase
-from bot.store.engine import make_engine
+from bot.store.engine import check_sqlite, make_engine
 from bot.store.schema import (
     UTCTime,
     articles,
@@ -55,8 +55,11 @@ _PUBLISH = (
 
 def open_store(url: str, *, create: bool = True) -> Store:
     """Open (and migrate to head, idempotently) the store at an SQLAlchemy URL."""
-    store = Store(make_engine(url, create=create))
+    engine = make_engine(url, create=create)
+    store = Store(engine)
     try:
+        if engine.dialect.name == "sqlite":
+            check_sqlite(engine)
         with store.write() as conn:
             migrate(conn)
     except BaseException:
@@ -125,6 +128,12 @@ class Store(StoreBase):
             found = conn.scalar(
                 select(func.max(articles.c.id)).where(articles.c.content_hash == content_hash)
             )
+        return None if found is None else int(found)
+
+    def find_article_by_url(self, url: str) -> int | None:
+        """The newest article whose canonical URL is ``url``."""
+        with self.read() as conn:
+            found = conn.scalar(select(func.max(articles.c.id)).where(articles.c.url == url))
         return None if found is None else int(found)
 
     def find_article_by_source(self, source: str) -> int | None:
@@ -293,8 +302,24 @@ class Store(StoreBase):
 
     def reschedule(self, ident: str | int, at: datetime) -> int:
         """Move queued/failed posts so the earliest is due at ``at``, spacing kept; count."""
+        return sum(m.posts for m in self.move(ident, at))
+
+    def move(self, ident: str | int, at: datetime) -> list[editors.Move]:
+        """``reschedule``, telling each thread's old and new due time."""
         with self.write() as conn:
             return editors.reschedule(conn, ident, at, datetime.now(UTC))
+
+    def post_states(self, ident: str | int) -> dict[str, int]:
+        """How many posts of an article/thread/post are in each state."""
+        with self.read() as conn:
+            return editors.post_states(conn, ident)
+
+    def make_due(
+        self, article_id: int, now: datetime, *, platforms: Collection[str] | None = None
+    ) -> int:
+        """Make an article's queued/failed posts due ``now``; how many."""
+        with self.write() as conn:
+            return editors.make_due(conn, article_id, platforms, now)
 
     def retry(self, ident: str | int, now: datetime) -> int:
         """Queue failed / needs_review posts again, due ``now``; count."""
@@ -314,12 +339,16 @@ class Store(StoreBase):
         article: int | None = None,
         limit: int = 50,
         offset: int = 0,
+        states: Collection[str] | None = None,
+        newest_first: bool = False,
     ) -> list[PostView]:
-        """Posts ordered by due time, filtered."""
+        """Posts ordered by due time (or newest first), filtered by state(s), platform,
+        article."""
         with self.read() as conn:
             return editors.list_posts(
-                conn, status=status, platform=platform, article=article, limit=limit, offset=offset
-            )
+                conn, status=status, platform=platform, article=article, limit=limit,
+                offset=offset, states=states, newest_first=newest_first,
+            )  # fmt: skip
 
     def get_post(self, post_id: int) -> PostView:
         """One post (NotFoundError if unknown)."""

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.article import canonical_json
 from bot.errors import NotFoundError
 from bot.platforms.base import Outgoing
 from bot.threads import PostDraft, draft_from_dict
 
-STATES = ("queued", "sending", "published", "failed", "needs_review", "cancelled")
 _IDENT = re.compile(r"^\s*([atp]?)(\d+)\s*$", re.IGNORECASE)
 _IDENT_KINDS = {"a": "article", "t": "thread", "p": "post", "": "post"}
 
@@ -87,17 +87,9 @@ def parse_ident(ident: str | int) -> tuple[str, int]:
     return _IDENT_KINDS[match.group(1).lower()], int(match.group(2))
 
 
-def dumps(data: Any) -> str:
-    """Compact, stable JSON for the store."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+dumps = canonical_json  # compact, stable JSON for the store
 
 
 def load_draft(raw: str) -> PostDraft:
     """A draft from its stored JSON."""
     return draft_from_dict(json.loads(raw))
-
-
-def slugify(title: str) -> str:
-    """A short URL-ish slug of ``title``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
-    return slug[:80] or "article"

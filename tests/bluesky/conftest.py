@@ -19,7 +19,7 @@ from PIL import Image
 from bot.config import BlueskyAccount, Secret
 from bot.fetch import FetchPolicy
 from bot.platforms.bluesky import BlueskyPlatform
-from tests.servers.pds.server import PdsServer, start_pds
+from bot.sandbox.pds import PdsServer, start_pds
 
 _names = itertools.count(1)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers.pds.server import PdsServer, start_pds
-from tests.servers.reddit import standin as standin_mod
-from tests.servers.reddit.standin import RedditStandin, start_standin
+from bot.sandbox.pds import PdsServer, start_pds
+from bot.sandbox.reddit import standin as standin_mod
+from bot.sandbox.reddit.standin import RedditStandin, start_standin
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "posts" / "china-russia-partnership.txt"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from tests.cli_e2e.conftest import ROOT
-from tests.servers.reddit import standin
+from bot.sandbox.reddit import standin
 
 
 def test_demo_publishes_the_sample_and_prints_urls_and_share_links():

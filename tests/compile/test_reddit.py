@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.article import Code, Image, ListBlock, Paragraph, Quote
-from bot.compile import MARKER_RESERVE, compile_article
+from bot.compile import compile_article
+from bot.threads import MARKER_RESERVE
 from bot.compile.reddit import cut_title
 from bot.errors import ContentError
 from tests.compile.conftest import article, paragraphs

@@ -21,7 +21,7 @@ from bot.platforms.bluesky import BlueskyPlatform
 from bot.platforms.reddit import RedditPlatform
 from bot.publish import Publisher, PublishOptions
 from bot.store import open_store
-from tests.servers.reddit.standin import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME
+from bot.sandbox.reddit.standin import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME
 
 
 def main(url: str, pds_url: str, handle: str, reddit_url: str, owner: str) -> None:

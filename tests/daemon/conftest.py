@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.pg import pg_server  # noqa: F401  (the session PostgreSQL cluster)
-from tests.servers.pds.server import PdsServer, start_pds
+from bot.sandbox.pds import PdsServer, start_pds
 
 
 @pytest.fixture(autouse=True)

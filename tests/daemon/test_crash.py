@@ -21,7 +21,7 @@ from bot.store import Store, open_store
 from tests.daemon.realstore import enqueue_article, rows, unpublished
 from tests.publish.test_bluesky_faults import _records
 from tests.servers.proxy import FaultProxy
-from tests.servers.reddit.standin import start_standin
+from bot.sandbox.reddit.standin import start_standin
 
 ROOT = Path(__file__).resolve().parents[2]
 MIN_KILLS = 30

@@ -10,7 +10,7 @@ import pytest
 
 from bot.publish import Publisher, PublishOptions
 from tests.publish.fakes import T0, FakePlatform, FakeStore
-from tests.servers.pds.server import PdsServer, start_pds
+from bot.sandbox.pds import PdsServer, start_pds
 
 
 class Clock:

@@ -20,7 +20,7 @@ from bot.publish import Publisher, PublishOptions
 from bot.readers import read_source
 from tests.publish.fakes import FakeStore
 from tests.publish.test_reddit_faults import Crash, _drive, _Sessions
-from tests.servers.pds.server import PdsServer
+from bot.sandbox.pds import PdsServer
 from tests.servers.proxy import FaultProxy
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed" / "china-russia-partnership.txt"

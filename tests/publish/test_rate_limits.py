@@ -16,7 +16,7 @@ from bot.publish import Publisher, PublishOptions
 from bot.readers import read_source
 from tests.publish.fakes import FakeStore
 from tests.publish.test_reddit_faults import SEED, _account, _drive
-from tests.servers.reddit.standin import start_standin
+from bot.sandbox.reddit.standin import start_standin
 
 
 class Recording:

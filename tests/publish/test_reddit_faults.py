@@ -24,7 +24,7 @@ from bot.platforms.reddit import RedditPlatform
 from bot.publish import Publisher, PublishOptions
 from bot.readers import read_source
 from tests.publish.fakes import FakeStore
-from tests.servers.reddit.standin import (
+from bot.sandbox.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
     PASSWORD,

@@ -13,7 +13,7 @@ import pytest
 
 from bot.config import RedditAccount, Secret
 from bot.platforms.reddit import RedditPlatform
-from tests.servers.reddit.standin import (
+from bot.sandbox.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
     PASSWORD,

@@ -11,7 +11,7 @@ from bot.platforms.base import Outgoing, Ref
 from bot.platforms.reddit import RedditPlatform
 from bot.threads import PostDraft
 from tests.reddit.conftest import NOW, MemorySessions, make_account
-from tests.servers.reddit.standin import RedditStandin, start_standin
+from bot.sandbox.reddit.standin import RedditStandin, start_standin
 
 
 def submission(

@@ -13,7 +13,7 @@ from bot.platforms.reddit import RedditPlatform
 from bot.threads import PostDraft
 from tests.reddit.conftest import NOW, MemorySessions, make_account
 from tests.reddit.helpers import Publisher, article_thread, with_title
-from tests.servers.reddit.standin import (
+from bot.sandbox.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
     PASSWORD,

@@ -10,7 +10,7 @@ from bot.platforms.reddit import RedditPlatform
 from bot.threads import PostDraft
 from tests.reddit.conftest import MemorySessions, make_account
 from tests.reddit.helpers import SECTIONS, Publisher, article_thread, seed_thread
-from tests.servers.reddit.standin import (
+from bot.sandbox.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
     PASSWORD,

@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tests.servers.reddit import routes
-from tests.servers.reddit.standin import (
+from bot.sandbox.reddit import routes
+from bot.sandbox.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
     PASSWORD,

@@ -10,10 +10,10 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.servers.reddit.faults import TOO_MANY_REQUESTS_PAGE, ratelimit_message
+from bot.sandbox.reddit.faults import TOO_MANY_REQUESTS_PAGE, ratelimit_message
 
 if TYPE_CHECKING:
-    from tests.servers.reddit.standin import RedditStandin
+    from bot.sandbox.reddit.standin import RedditStandin
 
 
 class Reply(Exception):
@@ -117,7 +117,7 @@ class Handler(BaseHTTPRequestHandler):
         if not readable:
             return False
         try:
-            return sock.recv(1, socket.MSG_PEEK) == b""
+            return bool(sock.recv(1, socket.MSG_PEEK) == b"")
         except OSError:
             return True
 

@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from tests.servers.reddit import routes
-from tests.servers.reddit.faults import DEFAULT_SCOPE, Fault
-from tests.servers.reddit.handler import NOT_FOUND, Handler, Reply, post_faults, pre_faults
-from tests.servers.reddit.things import World, flair_template
+from bot.sandbox.reddit import routes
+from bot.sandbox.reddit.faults import DEFAULT_SCOPE, Fault
+from bot.sandbox.reddit.handler import NOT_FOUND, Handler, Reply, post_faults, pre_faults
+from bot.sandbox.reddit.things import World, flair_template
 
 CLIENT_ID = "standin-client-id"
 CLIENT_SECRET = "standin-client-secret"
@@ -66,7 +66,7 @@ class RedditStandin:
 
     # --- faults -------------------------------------------------------------------
     def set_fault(self, name: str, **params: Any) -> None:
-        """Arm fault ``name`` (see tests.servers.reddit.faults) with its parameters."""
+        """Arm fault ``name`` (see bot.sandbox.reddit.faults) with its parameters."""
         if name not in DEFAULT_SCOPE:
             raise ValueError(f"unknown fault {name!r}; known: {sorted(DEFAULT_SCOPE)}")
         self.faults[name] = Fault(name, params)
@@ -172,7 +172,7 @@ def start_standin(
 
 
 def main() -> None:
-    """Serve until interrupted: ``python -m tests.servers.reddit.standin``.
+    """Serve until interrupted: ``python -m bot.sandbox.reddit.standin``.
 
     Prints one readiness line, ``REDDIT_STANDIN_URL http://127.0.0.1:PORT``, with the
     credentials to use (they are fixed test values, not secrets).

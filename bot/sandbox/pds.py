@@ -1,8 +1,8 @@
-"""Start the reference PDS (+ in-memory PLC) on 127.0.0.1 for tests and the demo.
+"""Start the reference PDS (+ in-memory PLC) on 127.0.0.1 for tests and the sandbox.
 
-``start_pds()`` runs ``launcher.js`` (npm packages from this folder's lock file,
-installed by ``make servers``), waits for its JSON ready line with a bounded
-timeout, and stops it with SIGTERM on exit::
+``start_pds()`` runs ``node/launcher.js`` with the npm packages of ``node/package-lock.json``
+(installed once per lock file by :func:`bot.sandbox.node.ensure_installed`), waits for its
+JSON ready line with a bounded timeout, and stops it with SIGTERM on exit::
 
     with start_pds() as pds:
         did, handle, app_password = pds.create_account("alice")
@@ -20,12 +20,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 
-HERE = Path(__file__).resolve().parent
-LAUNCHER = HERE / "launcher.js"
+from bot.sandbox.node import LAUNCHER, ensure_installed
+
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 
@@ -106,14 +105,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @contextmanager
 def start_pds(*, rate_limits: bool = False, timeout: float = READY_TIMEOUT) -> Iterator[PdsServer]:
     """Run a PDS for the duration of the ``with`` block."""
-    if not (HERE / "node_modules" / "@atproto" / "pds").is_dir():
-        raise PdsStartError(f"run `npm ci` in {HERE} first (make servers)")
+    modules = ensure_installed()
     env = {**os.environ, "PDS_RATE_LIMITS_ENABLED": "true" if rate_limits else "false"}
+    env["NODE_PATH"] = str(modules)
     env.setdefault("LOG_ENABLED", "false")
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
             ["node", str(LAUNCHER), "--watch-stdin"],
-            cwd=HERE,
+            cwd=modules.parent,
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.servers.reddit import shapes
+from bot.sandbox.reddit import shapes
 
 TITLE_MAX = 300
 SELFTEXT_MAX = 40_000

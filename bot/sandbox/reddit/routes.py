@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tests.servers.reddit.handler import NOT_FOUND, Handler, Reply, api_errors, post_faults
-from tests.servers.reddit.things import (
+from bot.sandbox.reddit.handler import NOT_FOUND, Handler, Reply, api_errors, post_faults
+from bot.sandbox.reddit.things import (
     COMMENT_MAX,
     SELFTEXT_MAX,
     TITLE_MAX,
@@ -18,7 +18,7 @@ from tests.servers.reddit.things import (
 )
 
 if TYPE_CHECKING:
-    from tests.servers.reddit.standin import RedditStandin
+    from bot.sandbox.reddit.standin import RedditStandin
 
 Route = Callable[["RedditStandin", Handler, dict[str, str], dict[str, str], dict[str, str]], Reply]
 
@@ -71,11 +71,11 @@ def access_token(standin: RedditStandin, handler: Handler, form: dict[str, str])
             200, {"access_token": token, "token_type": "bearer", "expires_in": 3600, "scope": "*"}
         )
     if grant == "refresh_token":
-        user = standin.refresh_tokens.get(form.get("refresh_token", ""))
-        if user is None:
+        refreshed = standin.refresh_tokens.get(form.get("refresh_token", ""))
+        if refreshed is None:
             return Reply(400, {"error": 400})
         body = {
-            "access_token": standin.issue_token(user),
+            "access_token": standin.issue_token(refreshed),
             "token_type": "bearer",
             "expires_in": 3600,
             "refresh_token": form["refresh_token"],
