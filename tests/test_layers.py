@@ -25,15 +25,17 @@ LAYERS: dict[str, int] = {
     "bot.links": 3,
     "bot.schedule": 4,
     "bot.platforms.base": 4,  # the adapter protocol and its value types: no I/O
+    "bot.sandbox": 4,  # the local servers: nothing of sharebot below them
     "bot.store": 5,
     "bot.platforms": 6,
     "bot.images": 6,
     "bot.publish": 7,
-    "bot.daemon": 8,
-    "bot.cli": 9,
-    "bot.commands": 9,
-    "bot.demo": 9,
-    "bot.__main__": 9,
+    "bot.app": 8,  # every use-case once
+    "bot.daemon": 9,  # faces over the application layer
+    "bot.sandbox.demo": 9,
+    "bot.cli": 10,
+    "bot.commands": 10,
+    "bot.__main__": 10,
 }
 
 PURE = ("bot.article", "bot.threads", "bot.richtext", "bot.compile", "bot.links", "bot.schedule")
@@ -95,6 +97,41 @@ def test_pure_core_has_no_io(path: Path) -> None:
         assert imported.split(".")[0] not in IMPURE_IMPORTS, f"{path.name} imports {imported}"
     for call in IMPURE_CALLS:
         assert call not in source, f"{path.name} uses {call}: take it as an argument"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: module_name(p))
+def test_only_the_cli_imports_commands(path: Path) -> None:
+    """A behaviour two faces need lives in bot.app, never in a command module."""
+    name = module_name(path)
+    if name == "bot.cli" or name.startswith("bot.commands"):
+        return
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for imported in imports(tree):
+        assert not imported.startswith("bot.commands"), f"{name} imports {imported}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: module_name(p))
+def test_no_import_probes_and_no_tests_package(path: Path) -> None:
+    """Parts of the project are imported by name, never probed; nothing imports tests/."""
+    source = path.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    assert not any(i == "tests" or i.startswith("tests.") for i in imports(tree)), path
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "import_module":
+            arg = node.args[0] if node.args else None
+            literal = isinstance(arg, ast.Constant) and str(arg.value).startswith("bot")
+            assert not literal, f"{path.name}: import_module({arg.value!r}): import it by name"  # type: ignore[union-attr]
+        if isinstance(node, ast.ExceptHandler) and path.name != "cli.py":
+            caught = ast.unparse(node.type) if node.type is not None else ""
+            assert "ModuleNotFoundError" not in caught, f"{path.name}: probes for a module"
+
+
+def test_a_wrong_arrow_is_caught() -> None:
+    """The rule itself: publish (7) importing the application layer (8) is refused."""
+    assert layer_of("bot.publish.options") == 7 and layer_of("bot.app.plan") == 8
+    assert layer_of("bot.app.plan") > layer_of("bot.publish")  # type: ignore[operator]
+    assert layer_of("bot.commands.queue") > layer_of("bot.app")  # type: ignore[operator]
+    assert layer_of("bot.sandbox.demo") == 9 and layer_of("bot.sandbox.pds") == 4
 
 
 def test_every_module_checked() -> None:

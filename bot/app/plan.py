@@ -21,7 +21,8 @@ from bot.store import Store
 from bot.threads import LIMITS, ThreadDraft
 
 PLATFORMS = tuple(LIMITS)
-HORIZON = timedelta(days=800)  # the farthest ahead anything may be planned
+HORIZON = timedelta(days=800)  # how far ahead other articles' slots are looked up
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)  # later times overflow once spacing is added
 
 
 @dataclass(frozen=True)
@@ -199,12 +200,8 @@ def _first_time(
         return None
     if publish_at.tzinfo is None:
         publish_at = publish_at.replace(tzinfo=settings.tz)
-    if publish_at > now + HORIZON:
-        raise ConfigError(
-            f"{publish_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC is more than "
-            f"{HORIZON.days} days ahead",
-            key="--at",
-        )
+    if publish_at >= LATEST:
+        raise ConfigError(f"{publish_at:%Y-%m-%d %H:%M} is out of range", key="--at")
     if publish_at < now:
         if not choices.allow_past:
             iso = publish_at.astimezone(UTC).isoformat()

@@ -8,11 +8,10 @@ its URLs; posts a daemon holds are reported as held, not as failures.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from bot.app.plan import Choices, Plan, build_plan, configured_accounts, read_article
 from bot.app.queueing import add_article, check_guards, find_existing
@@ -26,7 +25,6 @@ from bot.store.views import Claim, PostView, parse_ident
 from bot.threads import embed_json
 
 SEND_TIMEOUT = 8.0  # seconds per HTTP exchange: a send never outlives a stopping daemon
-ADAPTERS = {"bluesky": "BlueskyPlatform", "reddit": "RedditPlatform"}
 
 
 def platform_factory(
@@ -40,10 +38,15 @@ def platform_factory(
             "reddit": settings.reddit,
         }
         for acct in configured.get(platform, ()):
-            if acct.name == account:
-                module = importlib.import_module(f"bot.platforms.{platform}")
-                cls = getattr(module, ADAPTERS[platform])
-                return cast(Platform, cls(acct, sessions, **adapter_options))
+            if acct.name != account:
+                continue
+            if isinstance(acct, BlueskyAccount):  # the SDKs load only here
+                from bot.platforms.bluesky import BlueskyPlatform
+
+                return BlueskyPlatform(acct, sessions, **adapter_options)
+            from bot.platforms.reddit import RedditPlatform
+
+            return RedditPlatform(acct, sessions, **adapter_options)
         raise ConfigError(f"no {platform} account named {account!r} in the configuration")
 
     return build
@@ -193,7 +196,9 @@ def dry_run_plan(settings: Settings, source: str, platforms: tuple[str, ...] | N
     """The plan ``publish`` would queue, made without a store (for ``--dry-run``)."""
     article = read_article(source, settings)
     default = tuple(configured_accounts(settings))
-    choices = Choices(platforms=platforms, immediate=True)
+    # without a Reddit account the forms still show, with a placeholder subreddit
+    choices = Choices(platforms=platforms, immediate=True,
+                      subreddit=None if settings.reddit else "<subreddit>")  # fmt: skip
     return build_plan(None, settings, article, source, now=datetime.now(UTC), choices=choices,
                       platforms=default)  # fmt: skip
 
@@ -201,22 +206,25 @@ def dry_run_plan(settings: Settings, source: str, platforms: tuple[str, ...] | N
 def dry_run(plan: Plan) -> list[dict[str, Any]]:
     """What each post of ``plan`` would send: Bluesky records and Reddit forms, built by the
     adapters' own pure ``build_*`` functions (parents pending); nothing is sent."""
+    from bot.platforms.bluesky import build_record
+    from bot.platforms.reddit import build_comment, build_submission
+
     out: list[dict[str, Any]] = []
     for thread in plan.threads:
-        module = importlib.import_module(f"bot.platforms.{thread.platform}")
         for n, draft in enumerate(thread.posts):
+            body: dict[str, Any]
             if thread.platform == "bluesky":
-                body = module.build_record(
+                body = build_record(
                     draft, created_at="<claim time>", root=PENDING if n else None,
                     parent=PENDING if n else None,
                     facets=[f.to_lexicon() for f in draft.facets], embed=embed_json(draft.embed),
                 )  # fmt: skip
             elif draft.kind == "submission":
-                body = module.build_submission(
+                body = build_submission(
                     draft, subreddit=plan.subreddit or "<subreddit>", flair_id=None,
                     flair_text=plan.flair, key="<key>", nsfw=False, spoiler=False,
                 )  # fmt: skip
             else:
-                body = module.build_comment(draft, parent_fullname="<parent>", key="<key>")
+                body = build_comment(draft, parent_fullname="<parent>", key="<key>")
             out.append({"platform": thread.platform, "section": thread.section, "body": body})
     return out

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from bot.article import from_dict
 from bot.config import Settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, NotFoundError
 from bot.links import share_links
 from bot.store import ArticleView, PostView, Store
 from bot.store.views import parse_ident
@@ -57,7 +57,10 @@ def list_queue(
 def show(store: Store, ident: str) -> ArticleView:
     """The article named by ``a12``/``12``, or the article of post ``p56``."""
     raw = ident.strip()
-    kind, number = parse_ident(raw if raw[:1].isalpha() else f"a{raw}")
+    try:
+        kind, number = parse_ident(raw if raw[:1].isalpha() else f"a{raw}")
+    except NotFoundError as exc:
+        raise ConfigError(str(exc), key="ID") from None
     if kind == "thread":
         raise ConfigError(f"{ident!r}: show takes an article (a12) or a post (p56)", key="ID")
     if kind == "post":

@@ -57,13 +57,13 @@ def _iso(value: Any) -> str:
 
 
 def print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """A rich table; cells are shortened, never folded (URLs go on lines of their own)."""
+    """A rich table (URLs never go in a cell: they are printed on lines of their own)."""
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title)
     for column in columns:
-        table.add_column(column, overflow="ellipsis", no_wrap=True)
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     Console(width=160, soft_wrap=False).print(table)

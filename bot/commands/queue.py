@@ -344,8 +344,9 @@ def links(ctx: click.Context, article: str, as_json: bool) -> None:
     Example:
       sharebot links a12 --json
     """
+    wanted = article_id(article)
     with opened(ctx, create=False) as app:
-        found = app.links(article_id(article))
+        found = app.links(wanted)
     shares = found.share_links
     if as_json:
         echo_json({"article": found.article_id, "title": found.title, "share_links": shares,

@@ -1,4 +1,4 @@
-"""`make demo` (python -m bot.demo) end to end: its own PDS and stand-in, every post out."""
+"""`make demo` (sharebot run --sandbox) end to end: its own PDS and stand-in, every post out."""
 
 from __future__ import annotations
 
@@ -6,13 +6,17 @@ import re
 import subprocess
 import sys
 
-from tests.cli_e2e.conftest import ROOT
 from bot.sandbox.reddit import standin
+from tests.cli_e2e.conftest import ROOT
 
 
 def test_demo_publishes_the_sample_and_prints_urls_and_share_links():
     result = subprocess.run(
-        [sys.executable, "-m", "bot.demo"], cwd=ROOT, capture_output=True, text=True, timeout=240
+        [sys.executable, "-m", "bot.sandbox.demo"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout

@@ -8,9 +8,9 @@ import pytest
 
 from bot.article import Code, Image, ListBlock, Paragraph, Quote
 from bot.compile import compile_article
-from bot.threads import MARKER_RESERVE
 from bot.compile.reddit import cut_title
 from bot.errors import ContentError
+from bot.threads import MARKER_RESERVE
 from tests.compile.conftest import article, paragraphs
 
 

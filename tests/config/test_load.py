@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def test_precedence_flag_env_file_default(write_toml: Write) -> None:
     settings = load(path, env=env)
     assert settings.timezone == "America/New_York"
     assert settings.utm is False  # from the file
-    assert settings.every == "3h"  # default
+    assert settings.every == timedelta(hours=3)  # default
 
 
 def test_env_types(write_toml: Write) -> None:
@@ -64,10 +65,10 @@ def test_env_types(write_toml: Write) -> None:
         "SHAREBOT_EVERY": "next slot",
     }
     settings = load(None, env=env)
-    assert settings.slots == ("Mon-Fri 09:00", "Sat 11:30")
+    assert settings.slots == (parse_slot("Mon-Fri 09:00"), parse_slot("Sat 11:30"))
     assert settings.utm is False
     assert settings.concurrency == 8
-    assert settings.every == "next slot"
+    assert settings.every is None  # "next slot"
 
 
 def test_env_bad_value_names_the_variable() -> None:

@@ -5,13 +5,21 @@ with test-sized backoff and lease (``sharebot run`` has no knobs for those). Pri
 
     python -m tests.daemon.child_daemon STORE_URL PDS_URL HANDLE REDDIT_URL OWNER
     (app password in SHAREBOT_CRASH_BSKY_PASSWORD)
+
+Crash injection is this test program's own: ``CRASH_AFTER_SEND`` = ``N`` makes the process
+SIGKILL itself right after its N-th send returns (before the confirm), ``pX`` after each
+send with probability X. It reaches the publisher as its ``after_send`` hook; production
+code reads no such variable.
 """
 
 from __future__ import annotations
 
 import os
+import random
+import signal
 import sys
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from bot.config import BlueskyAccount, RedditAccount, Secret
@@ -20,8 +28,26 @@ from bot.logs import setup
 from bot.platforms.bluesky import BlueskyPlatform
 from bot.platforms.reddit import RedditPlatform
 from bot.publish import Publisher, PublishOptions
-from bot.store import open_store
 from bot.sandbox.reddit.standin import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME
+from bot.store import open_store
+
+CRASH_ENV = "CRASH_AFTER_SEND"
+
+
+def crash_hook(spec: str | None, rng: random.Random) -> Callable[[object], None] | None:
+    """The after-send hook for ``spec`` (see the module doc), or None."""
+    if not spec:
+        return None
+    nth = int(spec) if spec.isdigit() else 0
+    prob = float(spec[1:]) if spec.startswith("p") else 0.0
+    sends = [0]
+
+    def after_send(claim: object) -> None:
+        sends[0] += 1
+        if (nth and sends[0] >= nth) or (prob and rng.random() < prob):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return after_send
 
 
 def main(url: str, pds_url: str, handle: str, reddit_url: str, owner: str) -> None:
@@ -43,7 +69,8 @@ def main(url: str, pds_url: str, handle: str, reddit_url: str, owner: str) -> No
     )  # fmt: skip
     accounts = {"bluesky": ["b"], "reddit": ["r"]}
     with single_daemon_lock(url):
-        pub = Publisher(store, lambda n, a: adapters[n], accounts, options)
+        hook = crash_hook(os.environ.get(CRASH_ENV), random.Random())
+        pub = Publisher(store, lambda n, a: adapters[n], accounts, options, after_send=hook)
         daemon = Daemon(store, pub, tick=0.5)
         daemon.install_signals()
         threading.Timer(0, lambda: print("ready", flush=True)).start()

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.pg import pg_server  # noqa: F401  (the session PostgreSQL cluster)
 from bot.sandbox.pds import PdsServer, start_pds
+from tests.pg import pg_server  # noqa: F401  (the session PostgreSQL cluster)
 
 
 @pytest.fixture(autouse=True)

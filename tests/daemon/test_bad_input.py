@@ -14,11 +14,11 @@ from bot.fetch import FetchPolicy
 from bot.platforms.bluesky import BlueskyPlatform
 from bot.platforms.reddit import RedditPlatform
 from bot.publish import Publisher, PublishOptions
+from bot.sandbox.reddit.standin import start_standin
 from bot.store import open_store
 from bot.threads import ImageRef, ImagesEmbed, PostDraft, ThreadDraft
 from tests.daemon.realstore import enqueue_threads, rows
 from tests.publish.test_reddit_faults import _account
-from bot.sandbox.reddit.standin import start_standin
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

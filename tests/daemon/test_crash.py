@@ -2,7 +2,7 @@
 the harness SIGKILLs them at random moments at least 30 times and restarts them. At the
 end every post is on its server exactly once, every reply under the right parent, none
 left in sending. The daemons also kill themselves right after some sends (the
-SHAREBOT_TEST_CRASH_AFTER_SEND hook), the worst moment: sent, not yet confirmed.
+CRASH_AFTER_SEND hook of child_daemon.py), the worst moment: sent, not yet confirmed.
 
 The daemons are real bot.daemon.Daemon processes over the real SQLite store (see
 child_daemon.py); the articles are queued with the real Store.enqueue."""
@@ -17,11 +17,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.sandbox.reddit.standin import start_standin
 from bot.store import Store, open_store
 from tests.daemon.realstore import enqueue_article, rows, unpublished
 from tests.publish.test_bluesky_faults import _records
 from tests.servers.proxy import FaultProxy
-from bot.sandbox.reddit.standin import start_standin
 
 ROOT = Path(__file__).resolve().parents[2]
 MIN_KILLS = 30
@@ -74,7 +74,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(pds, tmp_path):
         while kills < MIN_KILLS and _open(store):
             life += 1
             proxy.inject("createRecord", rng.choice(["500-after", "drop-after"]))
-            crash_env = {**env, "SHAREBOT_TEST_CRASH_AFTER_SEND": "p0.2"}
+            crash_env = {**env, "CRASH_AFTER_SEND": "p0.2"}
             proc = _start([*args, f"life{life}"], crash_env, tmp_path / "daemon.log")
             if not _ready(proc):
                 proc.wait(10)

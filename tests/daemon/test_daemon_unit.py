@@ -96,8 +96,9 @@ def test_second_daemon_on_one_sqlite_store_is_refused(tmp_path):
 
 
 def test_factory_builds_configured_adapters_and_options_come_from_settings():
+    from bot.app.plan import configured_accounts
+    from bot.app.publishing import build_publisher, platform_factory
     from bot.config import BlueskyAccount, RedditAccount, Secret, Settings
-    from bot.daemon import accounts_of, build_publisher, platform_factory
     from bot.errors import ConfigError
     from bot.platforms.bluesky import BlueskyPlatform
     from bot.platforms.reddit import RedditPlatform
@@ -105,7 +106,7 @@ def test_factory_builds_configured_adapters_and_options_come_from_settings():
     settings = Settings(
         bluesky=(BlueskyAccount("main", "me.test", Secret("pw-123456")),),
         reddit=(RedditAccount("r1", client_id="id", user_agent="ua"),),
-        stale_after="2h",
+        stale_after=timedelta(hours=2),
         stale_policy="reschedule",
     )
     store = FakeStore()
@@ -115,7 +116,7 @@ def test_factory_builds_configured_adapters_and_options_come_from_settings():
     assert isinstance(build("reddit", "r1"), RedditPlatform)
     with pytest.raises(ConfigError, match="no reddit account named 'main'"):
         build("reddit", "main")
-    assert accounts_of(settings) == {"bluesky": ["main"], "reddit": ["r1"]}
+    assert configured_accounts(settings) == {"bluesky": ["main"], "reddit": ["r1"]}
     pub = build_publisher(store, settings)
     try:
         assert pub.options.stale_after == timedelta(hours=2)

@@ -8,11 +8,11 @@ import os
 import signal
 from pathlib import Path
 
+from bot.sandbox.reddit.standin import start_standin
 from bot.store import open_store
 from tests.daemon.realstore import enqueue_article, rows, unpublished
 from tests.daemon.test_crash import _check_bluesky, _check_reddit, _ready, _start, _wait_done
 from tests.publish.test_bluesky_faults import _records
-from bot.sandbox.reddit.standin import start_standin
 
 
 def _published_by(log: Path) -> int:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from bot.commands.run import status_data
+from bot.app.views import status
+
+
+def status_data(store):
+    return status(store).as_dict()
+
 
 T = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -35,13 +40,3 @@ def test_status_data_is_json_ready():
                       "blocked_until": None}],
         "daemons": [{"owner": "host:1", "heartbeat": "2026-03-01T09:30:00+00:00"}],
     }  # fmt: skip
-
-
-def test_status_without_daemon_api_reports_none():
-    class Older:  # a store without the additive daemons() method
-        counts = StatusStore.counts
-        next_due = StatusStore.next_due
-        account_status = StatusStore.account_status
-
-    data = status_data(Older())
-    assert data["daemons"] == [] and data["counts"]["published"] == 7

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.publish import Publisher, PublishOptions
-from tests.publish.fakes import T0, FakePlatform, FakeStore
 from bot.sandbox.pds import PdsServer, start_pds
+from tests.publish.fakes import T0, FakePlatform, FakeStore
 
 
 class Clock:

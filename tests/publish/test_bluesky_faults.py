@@ -18,9 +18,9 @@ from bot.platforms.base import Outgoing, Ref
 from bot.platforms.bluesky import BlueskyPlatform
 from bot.publish import Publisher, PublishOptions
 from bot.readers import read_source
+from bot.sandbox.pds import PdsServer
 from tests.publish.fakes import FakeStore
 from tests.publish.test_reddit_faults import Crash, _drive, _Sessions
-from bot.sandbox.pds import PdsServer
 from tests.servers.proxy import FaultProxy
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed" / "china-russia-partnership.txt"

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from bot.commands.publish import compile_for, dry_run_records
-from bot.config import Settings
-from bot.readers import read_source
+from bot.app.publishing import dry_run, dry_run_plan
+from bot.config import from_mapping
 from tests.publish.test_reddit_faults import SEED
 
 
 def test_dry_run_records_are_the_adapters_records_and_forms():
-    article = read_source(str(SEED))
-    threads = compile_for(article, Settings(), ("bluesky", "reddit"))
-    records = dry_run_records(threads, "sharebot_test")
+    plan = dry_run_plan(from_mapping({}), str(SEED), ("bluesky", "reddit"))
+    records = dry_run(plan)
+    threads = plan.threads
     assert len(records) == sum(len(t.posts) for t in threads)
     bsky = [r["body"] for r in records if r["platform"] == "bluesky"]
     reddit = [r["body"] for r in records if r["platform"] == "reddit"]
@@ -19,5 +18,5 @@ def test_dry_run_records_are_the_adapters_records_and_forms():
     firsts = {t.posts[0].text for t in threads if t.platform == "bluesky"}
     for body in bsky:
         assert ("reply" in body) == (body["text"] not in firsts)
-    assert reddit[0]["sr"] == "sharebot_test" and reddit[0]["kind"] in ("self", "link")
+    assert reddit[0]["sr"] == "<subreddit>" and reddit[0]["kind"] in ("self", "link")
     assert all("thing_id" in form and "(#sb-<key>)" in form["text"] for form in reddit[1:])

@@ -266,26 +266,14 @@ def test_lease_is_renewed_during_a_slow_send():
     assert renewed.is_set() and store.rows[pid].state == "published"
 
 
-def test_crash_hook_kills_after_the_nth_send(monkeypatch):
-    import random
-    import signal
-
-    from bot.publish import options as publish
-
-    kills = []
-    monkeypatch.setattr(publish.os, "kill", lambda pid, sig: kills.append(sig))
-    hook = publish.CrashHook("3", random.Random(0))
-    for _ in range(2):
-        hook.after_send()
-    assert kills == []
-    hook.after_send()
-    assert kills == [signal.SIGKILL]
-    never = publish.CrashHook(None, random.Random(0))
-    for _ in range(50):
-        never.after_send()
-    always = publish.CrashHook("p1.0", random.Random(0))
-    always.after_send()
-    assert kills == [signal.SIGKILL, signal.SIGKILL]
+def test_after_send_hook_sees_each_claim_between_send_and_confirm(rig):
+    """Fault injection is a constructor argument: production code reads no test variable."""
+    seen = []
+    rig.publisher._after_send = lambda claim: seen.append(rig.store.states()[claim.post_id])
+    rig.store.add_thread("bluesky", "a", ["one", "two", "three"])
+    outcomes = rig.run()
+    assert [o.state for o in outcomes] == ["published"] * 3
+    assert seen == ["sending"] * 3  # called after each send, before its confirm
 
 
 class CountingStore:

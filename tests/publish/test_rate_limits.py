@@ -14,9 +14,9 @@ from bot.platforms.base import Outgoing, Ref
 from bot.platforms.reddit import RedditPlatform
 from bot.publish import Publisher, PublishOptions
 from bot.readers import read_source
+from bot.sandbox.reddit.standin import start_standin
 from tests.publish.fakes import FakeStore
 from tests.publish.test_reddit_faults import SEED, _account, _drive
-from bot.sandbox.reddit.standin import start_standin
 
 
 class Recording:

@@ -23,7 +23,6 @@ from bot.platforms.base import Outgoing, Ref
 from bot.platforms.reddit import RedditPlatform
 from bot.publish import Publisher, PublishOptions
 from bot.readers import read_source
-from tests.publish.fakes import FakeStore
 from bot.sandbox.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -32,6 +31,7 @@ from bot.sandbox.reddit.standin import (
     RedditStandin,
     start_standin,
 )
+from tests.publish.fakes import FakeStore
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed" / "china-russia-partnership.txt"
 

@@ -39,7 +39,7 @@ def test_add_prints_plan_on_free_slots(sharebot: Sharebot, workdir: Path) -> Non
 def test_two_articles_never_share_a_slot(sharebot: Sharebot, workdir: Path) -> None:
     first = sharebot("queue", "add", str(workdir / "posts/essay.md"), "--to", "bluesky", "--json")
     second = sharebot("queue", "add", str(workdir / "posts/essay.md"), "--to", "bluesky",
-                      "--json")  # fmt: skip
+                      "--again", "--json")  # fmt: skip
     a = {t["due"] for t in first.json()["threads"]}
     b = {t["due"] for t in second.json()["threads"]}
     assert a and b and not a & b

@@ -37,7 +37,11 @@ def test_links(sharebot: Sharebot, workdir: Path, store_url: str) -> None:
     after = sharebot("links", "a1", "--json").json()
     assert after["posts"] == [{"id": claim.post_id, "platform": "bluesky", "url": url}]
     table = sharebot("links", "1")
-    assert table.code == 0 and "bluesky_intent" in table.out and "3kabc" in table.out
+    assert (
+        table.code == 0
+        and "Bluesky: https://bsky.app/intent/compose?" in table.out
+        and "3kabc" in table.out
+    )
 
 
 def test_links_unknown_article(sharebot: Sharebot) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.commands.queue import sync_folder
-from bot.config import BlueskyAccount, Secret, Settings
+from bot.app.queueing import sync_folder
+from bot.config import BlueskyAccount, Secret, Settings, from_mapping
 from bot.errors import ConfigError
 from bot.platforms.base import Ref
 from bot.store import Store, open_store
@@ -28,9 +29,9 @@ def store(store_url: str) -> Iterator[Store]:
 
 @pytest.fixture
 def settings(workdir: Path, store_url: str) -> Settings:
-    return Settings(store_url=store_url, timezone="UTC", slots=("Daily 09:00",),
-                    every="1h", posts_dir=str(workdir / "posts"),
-                    bluesky=(BlueskyAccount("desk", "desk.test", Secret("pw")),))  # fmt: skip
+    raw = {"store_url": store_url, "timezone": "UTC", "slots": ["Daily 09:00"], "every": "1h",
+           "posts_dir": str(workdir / "posts")}  # fmt: skip
+    return replace(from_mapping(raw), bluesky=(BlueskyAccount("desk", "desk.test", Secret("pw")),))
 
 
 def with_front_matter(path: Path, extra: str) -> None:
@@ -141,7 +142,7 @@ def test_daemon_sync_without_posts_folder_is_quiet(store: Store, workdir: Path) 
     settings = Settings(posts_dir=str(workdir / "absent"))
     report = sync_folder(store, settings, now=NOW)
     assert report.ok and report.as_dict() == {"added": [], "updated": [], "unchanged": [],
-                                              "failed": []}  # fmt: skip
+                                              "failed": [], "warnings": []}  # fmt: skip
 
 
 def test_sync_command_without_default_folder(sharebot: Sharebot, workdir: Path) -> None:

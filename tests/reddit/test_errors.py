@@ -9,9 +9,9 @@ import pytest
 from bot.errors import AuthError, RateLimitedError, RejectedError, TransientError
 from bot.platforms.base import Outgoing, Ref
 from bot.platforms.reddit import RedditPlatform
+from bot.sandbox.reddit.standin import RedditStandin, start_standin
 from bot.threads import PostDraft
 from tests.reddit.conftest import NOW, MemorySessions, make_account
-from bot.sandbox.reddit.standin import RedditStandin, start_standin
 
 
 def submission(

@@ -10,9 +10,6 @@ import pytest
 from bot.errors import AmbiguousError
 from bot.platforms.base import Outgoing
 from bot.platforms.reddit import RedditPlatform
-from bot.threads import PostDraft
-from tests.reddit.conftest import NOW, MemorySessions, make_account
-from tests.reddit.helpers import Publisher, article_thread, with_title
 from bot.sandbox.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -21,6 +18,9 @@ from bot.sandbox.reddit.standin import (
     RedditStandin,
     start_standin,
 )
+from bot.threads import PostDraft
+from tests.reddit.conftest import NOW, MemorySessions, make_account
+from tests.reddit.helpers import Publisher, article_thread, with_title
 
 FAULTS: dict[str, dict[str, dict[str, Any]]] = {
     "create_then_502": {"create_then_502": {"every": 3}},

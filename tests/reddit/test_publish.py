@@ -7,9 +7,6 @@ import praw
 from bot.config import Secret
 from bot.platforms.base import Outgoing
 from bot.platforms.reddit import RedditPlatform
-from bot.threads import PostDraft
-from tests.reddit.conftest import MemorySessions, make_account
-from tests.reddit.helpers import SECTIONS, Publisher, article_thread, seed_thread
 from bot.sandbox.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -18,6 +15,9 @@ from bot.sandbox.reddit.standin import (
     USERNAME,
     RedditStandin,
 )
+from bot.threads import PostDraft
+from tests.reddit.conftest import MemorySessions, make_account
+from tests.reddit.helpers import SECTIONS, Publisher, article_thread, seed_thread
 
 
 def reader(standin: RedditStandin) -> praw.Reddit:

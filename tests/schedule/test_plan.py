@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings
+from bot.config import from_mapping
 from bot.errors import ConfigError
 from bot.schedule import next_slots, parse_slot, parse_when, plan
 from bot.threads import ThreadDraft
@@ -43,7 +43,8 @@ def test_every_spaces_sections_from_the_first_slot(threads: Threads) -> None:
 
 
 def test_settings_supply_defaults(threads: Threads) -> None:
-    settings = Settings(timezone="America/New_York", slots=("Sat 11:30",), every="next slot")
+    settings = from_mapping({"timezone": "America/New_York", "slots": ["Sat 11:30"],
+                             "every": "next slot"})  # fmt: skip
     now = utc(2026, 11, 25, 10, 0)  # Wednesday
     got = plan(threads(2), now=now, settings=settings)
     # 11:30 EST = 16:30 UTC on Sat 28 Nov and Sat 5 Dec.

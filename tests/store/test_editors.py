@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.article import content_hash
 from bot.errors import NotFoundError, StoreError
 from bot.platforms.base import Ref
-from bot.store import Store, content_hash, parse_ident
+from bot.store import Store, parse_ident
 from bot.threads import PostDraft
 from tests.store.helpers import (
     IMAGES,

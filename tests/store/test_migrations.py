@@ -13,6 +13,9 @@ from bot.store.schema import MIGRATIONS, migrate, schema_migrations, share_links
 from tests.store.helpers import MIN, NOW, bluesky_thread, claim, enqueue, reddit_threads
 
 
+HEAD = list(range(1, len(MIGRATIONS) + 1))
+
+
 def test_first_migration_database_upgrades_with_data_intact(store_url: str) -> None:
     engine = make_engine(store_url)
     with engine.begin() as conn:
@@ -39,7 +42,7 @@ def test_first_migration_database_upgrades_with_data_intact(store_url: str) -> N
     with store.read() as conn:
         versions = list(conn.scalars(select(schema_migrations.c.version)))
         indexes = {ix["name"] for ix in inspect(conn).get_indexes("posts")}
-    assert versions == [1, 2, 3] and "ix_posts_state_due" in indexes
+    assert versions == HEAD and "ix_posts_state_due" in indexes
     post_links = [x for x in store.get_article(aid).share_links if x["kind"] == "post"]
     assert [(x["platform"], x["url"]) for x in post_links] == [("bluesky", "https://u")]
     store.heartbeat("d1", NOW)  # the tables of migration 2 work
@@ -73,5 +76,33 @@ def test_concurrent_openers_migrate_once(store_url: str) -> None:
     assert errors == [] and not any(w.is_alive() for w in workers)
     store = open_store(store_url)
     with store.read() as conn:
-        assert list(conn.scalars(select(schema_migrations.c.version))) == [1, 2, 3]
+        assert list(conn.scalars(select(schema_migrations.c.version))) == HEAD
+    store.close()
+
+
+def test_migration_4_gives_every_article_the_one_content_hash(store_url: str) -> None:
+    """From the previous head: an article queued with the old `queue add` hash (pretty JSON)
+    gets the one hash, so `sync` sees the unchanged file as unchanged."""
+    import hashlib
+    import json
+
+    from bot.article import content_hash, from_dict, to_dict
+    from bot.store.schema import articles
+    from tests.store.helpers import article
+
+    engine = make_engine(store_url)
+    with engine.begin() as conn:
+        assert migrate(conn, MIGRATIONS[:3]) == [1, 2, 3]
+    old = Store(engine)
+    aid = enqueue(old, [bluesky_thread(0, 1)])
+    legacy = hashlib.sha256(
+        json.dumps(to_dict(article()), sort_keys=True, default=str, ensure_ascii=False).encode()
+    ).hexdigest()
+    with old.write() as conn:
+        conn.execute(articles.update().where(articles.c.id == aid).values(content_hash=legacy))
+    old.close()
+    store = open_store(store_url)
+    stored = from_dict(dict(store.get_article(aid).data))
+    assert store.get_article(aid).content_hash == content_hash(stored) != legacy
+    assert store.find_article_by_hash(content_hash(stored)) == aid
     store.close()

@@ -92,7 +92,7 @@ def test_writers_take_the_lock_up_front(tmp_path: Path) -> None:
 
 
 def test_bad_store_urls_are_clear_errors(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="no such store"):
+    with pytest.raises(StoreError, match="no store there yet"):
         open_store(f"sqlite:///{tmp_path}/missing.db", create=False)
     with pytest.raises(StoreError, match="unsupported store 'mysql'"):
         open_store("mysql://u@127.0.0.1/x")
