@@ -33,9 +33,9 @@ from bot.platforms.base import Outgoing
 from bot.platforms.bluesky import BlueskyPlatform, make_rkey
 from bot.platforms.bluesky import created_at as iso
 from bot.publish import Publisher, PublishOptions
+from bot.sandbox.pds import start_pds
 from bot.store import open_store
 from bot.threads import PostDraft, ThreadDraft
-from bot.sandbox.pds import start_pds
 
 TARGET = 1.15
 ROUND = 10

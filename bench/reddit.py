@@ -34,8 +34,6 @@ from bot.config import RedditAccount, Secret
 from bot.platforms.base import Outgoing, Ref
 from bot.platforms.reddit import RedditPlatform
 from bot.publish import Publisher, PublishOptions
-from bot.store import open_store
-from bot.threads import PostDraft, ThreadDraft
 from bot.sandbox.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -43,6 +41,8 @@ from bot.sandbox.reddit.standin import (
     USERNAME,
     start_standin,
 )
+from bot.store import open_store
+from bot.threads import PostDraft, ThreadDraft
 
 COMMENTS = 200
 ROUNDS = 10

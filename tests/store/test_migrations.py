@@ -12,7 +12,6 @@ from bot.store.engine import make_engine
 from bot.store.schema import MIGRATIONS, migrate, schema_migrations, share_links
 from tests.store.helpers import MIN, NOW, bluesky_thread, claim, enqueue, reddit_threads
 
-
 HEAD = list(range(1, len(MIGRATIONS) + 1))
 
 
