@@ -1,23 +1,53 @@
-"""`make demo` (sharebot run --sandbox) end to end: its own PDS and stand-in, every post out."""
+"""`make demo` (`sharebot run --sandbox`) end to end from a built wheel installed into a
+fresh virtualenv outside the repository: its own PDS and stand-in, every post out."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
 
+from bot.sandbox.node import install_dir
 from bot.sandbox.reddit import standin
 from tests.cli_e2e.conftest import ROOT
 
 
-def test_demo_publishes_the_sample_and_prints_urls_and_share_links():
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.sandbox.demo"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+def installed_wheel(tmp: Path) -> Path:
+    """Build the wheel (no network: the venv's setuptools) and install it, without its
+    dependencies, into a fresh venv that sees this venv's third-party packages."""
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp / "dist"), str(ROOT)],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp / "dist").glob("sharebot-*.whl")
+    venv = tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = venv / "bin" / "python"
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = subprocess.run([python, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip()  # fmt: skip
+    # the dependencies come from this venv's site-packages (its editable sharebot does not:
+    # a path line in a .pth file adds the folder without running the .pth files inside it)
+    Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    done = subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                           str(wheel)], capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return venv
+
+
+def test_installed_wheel_runs_the_sandbox_outside_the_repo(tmp_path: Path) -> None:
+    venv = installed_wheel(tmp_path)
+    where = subprocess.run([venv / "bin" / "python", "-c", "import bot; print(bot.__file__)"],
+                           capture_output=True, text=True, cwd=tmp_path, check=True)  # fmt: skip
+    assert not where.stdout.startswith(str(ROOT))  # the installed copy, not the checkout
+    env = {**os.environ, "SHAREBOT_SANDBOX_HOME": str(install_dir().parent)}
+    result = subprocess.run([venv / "bin" / "sharebot", "run", "--sandbox"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=240)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     total = int(re.search(r"(\d+) posts, \d+ threads \(published\):", out).group(1))

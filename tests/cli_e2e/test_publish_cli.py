@@ -90,3 +90,23 @@ def test_publish_json_lists_every_post_and_the_share_links(cli):
     assert data["share_links"]["article"]["bluesky_intent"].startswith("https://bsky.app/intent/")
     assert isinstance(data["article"], int)
     cli.assert_no_secret(result.stdout, result.stderr)
+
+
+def test_publish_twice_sends_once_and_sync_queues_nothing_more(cli):
+    """One path for publish, queue add and sync: the daemon's sync of the published file
+    (same hash) adds nothing, and a second publish prints the URLs and sends nothing."""
+    first = cli.run("publish", str(SEED), "--to", "bluesky", "--yes", "--json")
+    assert first.returncode == 0, first.stderr
+    sent = len(cli.records())
+    assert sent >= 10
+    again = cli.run("publish", str(SEED), "--to", "bluesky", "--yes")
+    assert again.returncode == 0, again.stderr
+    assert "was published before: nothing sent" in again.stdout
+    assert len(BSKY_URL.findall(again.stdout)) == sent
+    synced = cli.run("sync", str(SEED.parent), "--json")
+    assert synced.returncode == 0, synced.stderr
+    report = json.loads(synced.stdout)
+    assert report["added"] == [] and report["updated"] == []
+    counts = json.loads(cli.run("status", "--json").stdout)["counts"]
+    assert counts == {"published": sent}  # no Reddit posts nobody asked for
+    assert len(cli.records()) == sent
