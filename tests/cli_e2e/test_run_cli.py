@@ -68,7 +68,7 @@ def test_sigterm_mid_article_exits_0_and_the_rest_goes_out_once(cli):
     assert "sending" not in counts and counts.get("queued", 0) > 0  # stopped mid-article
     rest = cli.run("publish", f"a{article}", "--yes")  # the rest, now, through the same claims
     assert rest.returncode == 0, rest.stderr
-    posts = json.loads(cli.run("queue", "list", "--limit", "10000", "--json").stdout)
+    posts = json.loads(cli.run("queue", "list", "--all", "--limit", "10000", "--json").stdout)
     assert {p["state"] for p in posts} == {"published"}
     uris = [r["uri"] for r in cli.records()]
     assert len(uris) == len(set(uris)) == len(posts)
