@@ -152,9 +152,19 @@ class App:
         return editing.edit(self.store, post_id, change)
 
     # --- views ----------------------------------------------------------------------
-    def queue(self, **filters: Any) -> views.Listing:
+    def queue(
+        self,
+        *,
+        view: views.View = "upcoming",
+        status: str | None = None,
+        platform: str | None = None,
+        article: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> views.Listing:
         """Upcoming posts (or the history, or everything), filtered."""
-        return views.list_queue(self.store, **filters)
+        return views.list_queue(self.store, view=view, status=status, platform=platform,
+                                article=article, limit=limit, offset=offset)  # fmt: skip
 
     def show(self, ident: str) -> ArticleView:
         """One article with every post."""

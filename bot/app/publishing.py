@@ -197,9 +197,9 @@ def dry_run_plan(settings: Settings, source: str, platforms: tuple[str, ...] | N
     article = read_article(source, settings)
     default = tuple(configured_accounts(settings))
     # without a Reddit account the forms still show, with a placeholder subreddit
-    placeholder = settings.reddit or article.options.subreddit
+    has_subreddit = settings.reddit or article.options.subreddit
     choices = Choices(platforms=platforms, immediate=True,
-                      subreddit=None if placeholder else "<subreddit>")  # fmt: skip
+                      subreddit=None if has_subreddit else "<subreddit>")  # fmt: skip
     return build_plan(None, settings, article, source, now=datetime.now(UTC), choices=choices,
                       platforms=default)  # fmt: skip
 

@@ -7,12 +7,13 @@ inside table cells. Commands that only read need no platform secrets and create 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 import click
 
-from bot.app import Choices, parse_platforms
-from bot.app.editing import Edit, pair_images
+from bot.app import App, Choices, parse_platforms
+from bot.app.editing import Changed, Edit, pair_images
 from bot.app.queueing import SyncReport
 from bot.commands.common import (
     article_id,
@@ -191,36 +192,31 @@ def _print_article(view: ArticleView, settings: Settings, utc: bool) -> None:
     echo_urls(list(view.posts))
 
 
-@queue.command("cancel")
-@click.argument("ident")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-@click.pass_context
-def cancel(ctx: click.Context, ident: str, as_json: bool) -> None:
-    """Cancel the unpublished posts of an article (a12), thread (t34) or post (p56).
+def _state_command(name: str, doc: str, change: Callable[[App, str], Changed]) -> None:
+    """A `queue NAME IDENT` command that runs one state change and says what it did."""
 
-    \b
-    Example:
-      sharebot queue cancel a12
-    """
-    with opened(ctx, create=False) as app:
-        done = app.cancel(ident)
-    _said(done.ident, done.verb, done.count, as_json)
+    @queue.command(name, help=doc)
+    @click.argument("ident")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+    @click.pass_context
+    def command(ctx: click.Context, ident: str, as_json: bool) -> None:
+        with opened(ctx, create=False) as app:
+            done = change(app, ident)
+        _said(done.ident, done.verb, done.count, as_json)
 
 
-@queue.command("retry")
-@click.argument("ident")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-@click.pass_context
-def retry(ctx: click.Context, ident: str, as_json: bool) -> None:
-    """Queue failed or needs_review posts of an article, thread or post again, due now.
-
-    \b
-    Example:
-      sharebot queue retry t34
-    """
-    with opened(ctx, create=False) as app:
-        done = app.retry(ident)
-    _said(done.ident, done.verb, done.count, as_json)
+_state_command(
+    "cancel",
+    "Cancel the unpublished posts of an article (a12), thread (t34) or post (p56).\n\n"
+    "\b\nExample:\n  sharebot queue cancel a12",
+    App.cancel,
+)
+_state_command(
+    "retry",
+    "Queue failed or needs_review posts of an article, thread or post again, due now.\n\n"
+    "\b\nExample:\n  sharebot queue retry t34",
+    App.retry,
+)
 
 
 def _said(ident: str, verb: str, count: int, as_json: bool) -> None:
