@@ -93,6 +93,73 @@ class RedditAccount:
 
 
 @dataclass(frozen=True)
+class FeedConfig:
+    """A feed to follow and what `queue add` would be told for each new article of it."""
+
+    url: str
+    platforms: tuple[str, ...] | None = None
+    subreddit: str | None = None
+    flair: str | None = None
+    thread_mode: str | None = None
+    every: str | None = None  # as --every: a duration or "next slot"
+    approval: bool = False
+    backfill: int = 0  # how many existing entries the first poll takes
+    poll: timedelta = timedelta(minutes=15)
+
+    def options(self) -> dict[str, Any]:
+        """The raw options (as the store keeps them)."""
+        raw = {k: getattr(self, k) for k in FEED_KEYS if k != "url"}
+        raw["poll"] = f"{int(self.poll.total_seconds())}s"
+        raw["platforms"] = list(self.platforms) if self.platforms else None
+        return {k: v for k, v in raw.items() if v is not None}
+
+
+FEED_KEYS = ("url", "platforms", "subreddit", "flair", "thread_mode", "every", "approval",
+             "backfill", "poll")  # fmt: skip
+
+
+def feed_config(values: Mapping[str, Any], *, source: str, where: str) -> FeedConfig:
+    """A FeedConfig from raw values (a ``[[feeds]]`` table, CLI options or the store);
+    ConfigError naming the source and key for anything invalid."""
+    for key in values:
+        if key not in FEED_KEYS:
+            raise ConfigError("unknown key", source=source, key=f"{where}.{key}")
+    url = values.get("url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise ConfigError("expected an http(s) URL", source=source, key=f"{where}.url")
+    parsed: dict[str, Any] = {"url": url}
+    kinds: dict[str, type] = {"subreddit": str, "flair": str, "thread_mode": str, "every": str,
+                              "approval": bool, "backfill": int, "poll": str}  # fmt: skip
+    for key, kind in kinds.items():
+        value: Any = values.get(key)
+        if value is None:
+            continue
+        negative = isinstance(value, int) and (value < 0 or isinstance(value, bool))
+        if not isinstance(value, kind) or (kind is int and negative):
+            raise ConfigError(f"expected {kind.__name__}, got {value!r}", source=source,
+                              key=f"{where}.{key}")  # fmt: skip
+        parsed[key] = value
+    try:
+        if "poll" in parsed:
+            parsed["poll"] = parse_duration(parsed["poll"])
+        if "every" in parsed:
+            parse_every(parsed["every"])
+        if "thread_mode" in parsed:
+            _one_of(parsed["thread_mode"], ("section", "article"))
+    except ValueError as exc:
+        raise ConfigError(str(exc), source=source, key=where) from None
+    platforms = values.get("platforms")
+    if platforms is not None:
+        if not isinstance(platforms, list | tuple) or not all(
+            p in ("bluesky", "reddit") for p in platforms
+        ):
+            raise ConfigError("expected a list of bluesky, reddit", source=source,
+                              key=f"{where}.platforms")  # fmt: skip
+        parsed["platforms"] = tuple(platforms)
+    return FeedConfig(**parsed)
+
+
+@dataclass(frozen=True)
 class Slot:
     """A weekly posting slot: local ``hour:minute`` on ``days`` (0 = Monday)."""
 
@@ -143,6 +210,7 @@ class Settings:
     tick: timedelta = timedelta(seconds=30)
     max_posts_per_article: int = 200
     quiet_hours: QuietHours | None = None
+    feeds: tuple[FeedConfig, ...] = field(default_factory=tuple)
     config_path: str | None = None
 
     @property
@@ -221,7 +289,7 @@ def zone(name: str) -> ZoneInfo:
 # --- loading ------------------------------------------------------------------------
 
 _ENV_NAMES = {"store_url": "SHAREBOT_STORE"}
-_SCALARS = {f.name for f in fields(Settings)} - {"bluesky", "reddit", "config_path"}
+_SCALARS = {f.name for f in fields(Settings)} - {"bluesky", "reddit", "feeds", "config_path"}
 _SECRETS = {"bluesky": ("password",), "reddit": ("client_secret", "password", "refresh_token")}
 _ACCOUNT_TYPES: dict[str, Any] = {"bluesky": BlueskyAccount, "reddit": RedditAccount}
 # Settings whose raw form (TOML, environment) is text or a list of text, and their parsers.
@@ -287,7 +355,7 @@ def load(
     raw = _read_toml(config_path) if config_path else {}
     values: dict[str, tuple[Any, str, str]] = {}  # key -> (raw value, source, key as named)
     for key, value in raw.items():
-        if key not in _SCALARS and key not in _SECRETS:
+        if key not in _SCALARS and key not in _SECRETS and key != "feeds":
             raise ConfigError("unknown key", source=source, key=key)
         if key in _SCALARS:
             values[key] = (value, source, key)
@@ -302,7 +370,14 @@ def load(
         settings,
         bluesky=_accounts("bluesky", raw.get("bluesky", []), source, env, secrets),
         reddit=_accounts("reddit", raw.get("reddit", []), source, env, secrets),
+        feeds=_feeds(raw.get("feeds", []), source),
     )
+
+
+def _feeds(tables: Any, source: str) -> tuple[FeedConfig, ...]:
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError("expected an array of tables ([[feeds]])", source=source, key="feeds")
+    return tuple(feed_config(t, source=source, where=f"feeds[{i}]") for i, t in enumerate(tables))
 
 
 def from_mapping(values: Mapping[str, Any], *, source: str = "<settings>") -> Settings:

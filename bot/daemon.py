@@ -79,6 +79,7 @@ class Daemon:
         heartbeat_every: float = 15.0,
         sync: Callable[[], object] | None = None,
         sync_every: float = 60.0,
+        feeds: Callable[[], object] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -96,6 +97,10 @@ class Daemon:
         self.scheduler.add_job(self._heartbeat, "interval", seconds=heartbeat_every, id="beat")
         if sync is not None:
             self.scheduler.add_job(self._sync, "interval", seconds=sync_every, id="sync")
+        self.feeds = feeds
+        if feeds is not None:  # its own job: a slow feed never holds up the publishing loop
+            self.scheduler.add_job(self._poll_feeds, "interval", seconds=tick, id="feeds",
+                                   next_run_time=datetime.now(UTC))  # fmt: skip
 
     def wake(self) -> None:
         """Make the main loop look at the store now."""
@@ -139,6 +144,8 @@ class Daemon:
         self._heartbeat()
         if self.sync is not None:
             self._sync()
+        if self.feeds is not None:
+            self._poll_feeds()
         for outcome in self.publisher.run_until_idle():
             self._count(outcome)
         self.publisher.stop()
@@ -194,6 +201,14 @@ class Daemon:
             self.store.heartbeat(self.publisher.owner, self.clock())
         except BotError as exc:
             log.warning("heartbeat failed: %s", exc)
+
+    def _poll_feeds(self) -> None:
+        assert self.feeds is not None
+        try:
+            self.feeds()
+        except BotError as exc:
+            log.error("feed poll failed: %s", exc)
+        self.wake()
 
     def _sync(self) -> None:
         assert self.sync is not None

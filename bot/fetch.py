@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -19,6 +20,7 @@ from bot import __version__
 from bot.errors import ContentError
 
 MAX_REDIRECTS = 5
+KEPT_HEADERS = ("etag", "last-modified")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,12 @@ class Fetched:
     status: int
     content_type: str
     content: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)  # etag, last-modified
+
+    @property
+    def not_modified(self) -> bool:
+        """A 304 answer to a conditional GET: nothing new, no body."""
+        return self.status == 304
 
     @property
     def text(self) -> str:
@@ -73,8 +81,11 @@ def fetch(
     policy: FetchPolicy | None = None,
     accept: tuple[str, ...] = (),
     client: httpx.Client | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Fetched:
-    """GET ``url`` within ``policy``; ``accept`` lists allowed content-type prefixes."""
+    """GET ``url`` within ``policy``; ``accept`` lists allowed content-type prefixes.
+    ``headers`` are sent too (``if-none-match``/``if-modified-since`` make a conditional
+    GET: a 304 comes back as a Fetched with ``not_modified`` and no body)."""
     policy = policy or FetchPolicy()
     own = client is None
     http = client or httpx.Client(
@@ -83,7 +94,7 @@ def fetch(
     try:
         for _ in range(MAX_REDIRECTS + 1):
             check_url(url, policy)
-            result = _get_once(http, url, policy, accept)
+            result = _get_once(http, url, policy, accept, headers or {})
             if isinstance(result, Fetched):
                 return result
             url = result
@@ -94,11 +105,18 @@ def fetch(
 
 
 def _get_once(
-    http: httpx.Client, url: str, policy: FetchPolicy, accept: tuple[str, ...]
+    http: httpx.Client,
+    url: str,
+    policy: FetchPolicy,
+    accept: tuple[str, ...],
+    headers: Mapping[str, str],
 ) -> Fetched | str:
     """One request: a Fetched, or the next URL to follow."""
     try:
-        with http.stream("GET", url) as response:
+        with http.stream("GET", url, headers=dict(headers)) as response:
+            kept = {k: response.headers[k] for k in KEPT_HEADERS if k in response.headers}
+            if response.status_code == 304:
+                return Fetched(str(response.url), 304, "", b"", kept)
             if response.is_redirect:
                 if "location" not in response.headers:
                     raise ContentError(url, f"HTTP {response.status_code} without a Location")
@@ -116,7 +134,7 @@ def _get_once(
                 body += chunk
                 if len(body) > policy.max_bytes:
                     raise ContentError(url, f"larger than {policy.max_bytes} bytes")
-            return Fetched(str(response.url), response.status_code, content_type, bytes(body))
+            return Fetched(str(response.url), response.status_code, content_type, bytes(body), kept)
     except httpx.TimeoutException as exc:
         raise ContentError(url, f"timed out after {policy.timeout:g} s") from exc
     except httpx.HTTPError as exc:

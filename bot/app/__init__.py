@@ -13,17 +13,19 @@ The CLI (bot/commands), the daemon, the sandbox and (later) the desk and feeds c
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.app import editing, views
+from bot.app import editing, feeds, views
+from bot.app.feeds import PollResult
 from bot.app.plan import Choices, Plan, parse_platforms
 from bot.app.publishing import Published, build_publisher, prepare_publish, publish_now
 from bot.app.queueing import GuardError, Queued, SyncReport, add_article, sync_folder
-from bot.config import Settings, load
+from bot.config import FeedConfig, Settings, load
 from bot.publish import Outcome, Publisher
 from bot.store import ArticleView, PostView, Store, open_store
+from bot.store.feeds import FeedView
 
 __all__ = [
     "App",
@@ -132,6 +134,24 @@ class App:
                                on_outcome=on_outcome)  # fmt: skip
         finally:
             publisher.close()
+
+    # --- feeds ----------------------------------------------------------------------
+    def follow(self, feed: FeedConfig) -> int:
+        """Follow a feed (or change its options)."""
+        return feeds.follow(self.store, feed, self.clock())
+
+    def unfollow(self, url: str) -> bool:
+        """Stop following a feed; False when it was not followed."""
+        return self.store.remove_feed(url)
+
+    def list_feeds(self) -> list[FeedView]:
+        """Every followed feed with its state and last error."""
+        return self.store.list_feeds()
+
+    def poll_feeds(self, urls: Sequence[str] = ()) -> list[PollResult]:
+        """Poll the due feeds (the configured ones are followed first), or ``urls`` now."""
+        feeds.follow_configured(self.store, self.settings, self.clock())
+        return feeds.poll_due(self.store, self.settings, self.clock(), urls=urls)
 
     # --- editing --------------------------------------------------------------------
     def cancel(self, ident: str) -> editing.Changed:

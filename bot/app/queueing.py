@@ -18,7 +18,7 @@ from bot.article import Article, content_hash
 from bot.config import Settings
 from bot.errors import BotError, ConfigError
 from bot.readers.frontmatter import front_matter_warnings
-from bot.store import Store
+from bot.store import ArticleView, Store
 
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
 
@@ -196,11 +196,26 @@ def _sync_file(store: Store, settings: Settings, file: str, now: datetime, rep: 
     if view.content_hash == content_hash(article):
         rep.unchanged.append(file)
         return
-    own = [p.due_at for p in view.posts if p.seq == 0]
-    platforms = tuple(dict.fromkeys(p.platform for p in view.posts))  # as it was queued
-    plan = build_plan(store, settings, article, file, now=now, choices=choices, ignore=own,
-                      platforms=platforms)  # fmt: skip
-    check_guards(store, settings, plan, again=True)
-    result = store.replace_unpublished(existing, article, **plan.enqueue_args(now))
+    result = replan(store, settings, view, article, file, now=now, choices=choices)
     rep.updated.append({"path": file, "article": existing, **result})
     rep.warnings += warnings_for(file)
+
+
+def replan(
+    store: Store,
+    settings: Settings,
+    view: ArticleView,
+    article: Article,
+    source: str,
+    *,
+    now: datetime,
+    choices: Choices,
+) -> dict[str, int]:
+    """A changed article: its unsent threads re-planned (same platforms as before, its own
+    slots free again), its sent threads kept; the counts of each."""
+    own = [p.due_at for p in view.posts if p.seq == 0]
+    platforms = tuple(dict.fromkeys(p.platform for p in view.posts))  # as it was queued
+    plan = build_plan(store, settings, article, source, now=now, choices=choices, ignore=own,
+                      platforms=platforms)  # fmt: skip
+    check_guards(store, settings, plan, again=True)
+    return store.replace_unpublished(view.id, article, **plan.enqueue_args(now))

@@ -98,6 +98,7 @@ class Status:
     next_due: datetime | None
     accounts: tuple[Mapping[str, Any], ...]
     daemons: tuple[Mapping[str, Any], ...]
+    feeds: tuple[Mapping[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (times as ISO 8601 UTC)."""
@@ -106,6 +107,7 @@ class Status:
             "next_due": self.next_due.isoformat() if self.next_due else None,
             "accounts": [_jsonable(a) for a in self.accounts],
             "daemons": [_jsonable(d) for d in self.daemons],
+            "feeds": [_jsonable(f) for f in self.feeds],
         }
 
 
@@ -116,6 +118,17 @@ def status(store: Store) -> Status:
         store.next_due(),
         tuple(store.account_status()),
         tuple(store.daemons()),
+        tuple(
+            {
+                "url": f.url,
+                "last_poll": f.last_poll_at,
+                "next_poll": f.next_poll_at,
+                "last_error": f.last_error,
+                "failures": f.failures,
+                "articles": f.articles,
+            }
+            for f in store.list_feeds()
+        ),
     )
 
 

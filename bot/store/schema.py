@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     select,
     text,
 )
@@ -193,6 +194,35 @@ daemon_lock = Table(
     Column("heartbeat_at", UTCTime, nullable=False),
 )
 
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),
+    Column("options", Text, nullable=False),  # JSON: what `queue add` would be given
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("last_poll_at", UTCTime),
+    Column("next_poll_at", UTCTime, nullable=False),
+    Column("last_error", Text),
+    Column("failures", Integer, nullable=False),
+    Column("created_at", UTCTime, nullable=False),
+)
+
+feed_entries = Table(
+    "feed_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("feed_id", ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("guid", Text, nullable=False),
+    Column("link", Text),
+    Column("version", Text, nullable=False),
+    Column("article_id", ForeignKey("articles.id", ondelete="SET NULL")),
+    Column("error", Text),
+    Column("seen_at", UTCTime, nullable=False),
+    UniqueConstraint("feed_id", "guid", name="uq_feed_entries_guid"),
+)
+
 _V1_TABLES = (articles, sections, threads, posts, share_links, accounts, events)
 
 INDEXES = (
@@ -244,12 +274,20 @@ def _m4_one_content_hash(conn: Connection) -> None:
         )
 
 
+def _m5_feeds(conn: Connection) -> None:
+    feeds.create(conn, checkfirst=True)
+    feed_entries.create(conn, checkfirst=True)
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_feeds_next ON feeds (next_poll_at)"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_feed_entries_link ON feed_entries (link)"))
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 MIGRATIONS: Sequence[Migration] = (
     ("base tables", _m1_base),
     ("claim/list indexes, daemons and the daemon lock", _m2_indexes_daemons),
     ("post share links and last successes read from the posts", _m3_derived_post_links),
     ("one content hash for every article", _m4_one_content_hash),
+    ("feeds and the entries seen in them", _m5_feeds),
 )
 ADVISORY_KEY = 0x5B0_7570  # pg_advisory_xact_lock key for migrations
 
