@@ -202,6 +202,7 @@ class Settings:
     bluesky: tuple[BlueskyAccount, ...] = field(default_factory=tuple)
     reddit: tuple[RedditAccount, ...] = field(default_factory=tuple)
     allow_private_fetch: bool = False
+    fetch_networks: tuple[str, ...] = ()  # private networks that may be fetched all the same
     posts_dir: str = "posts"
     concurrency: int = 4
     lease: timedelta = timedelta(minutes=2)
@@ -322,7 +323,19 @@ def _one_of(value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _networks(specs: tuple[str, ...]) -> tuple[str, ...]:
+    import ipaddress
+
+    for spec in specs:
+        try:
+            ipaddress.ip_network(spec)
+        except ValueError:
+            raise ValueError(f"not a network: {spec!r} (use e.g. 10.0.0.0/8)") from None
+    return specs
+
+
 _PARSERS: dict[str, Callable[[Any], Any]] = {
+    "fetch_networks": _networks,
     "timezone": _checked_zone,
     "every": parse_every,
     "slots": lambda specs: tuple(parse_slot(s) for s in specs),

@@ -28,6 +28,7 @@ class FetchPolicy:
     timeout: float = 10.0
     max_bytes: int = 10_000_000
     allow_private: bool = False
+    allowed_networks: tuple[str, ...] = ()  # private networks allowed all the same (CIDR)
     user_agent: str = f"sharebot/{__version__} (+https://github.com/sharebot/sharebot)"
 
 
@@ -69,9 +70,10 @@ def check_url(url: str, policy: FetchPolicy) -> None:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise ContentError(url, f"cannot resolve host {parts.hostname!r}") from exc
+    allowed = [ipaddress.ip_network(n) for n in policy.allowed_networks]
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
+        if not address.is_global and not any(address in net for net in allowed):
             raise ContentError(url, f"refusing to fetch a private address ({address})")
 
 

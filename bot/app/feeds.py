@@ -74,7 +74,11 @@ def feed_client(settings: Settings) -> httpx.Client:
 
 
 def _policy(settings: Settings) -> FetchPolicy:
-    return FetchPolicy(max_bytes=FEED_MAX_BYTES, allow_private=settings.allow_private_fetch)
+    return FetchPolicy(
+        max_bytes=FEED_MAX_BYTES,
+        allow_private=settings.allow_private_fetch,
+        allowed_networks=settings.fetch_networks,
+    )
 
 
 def poll_due(

@@ -126,7 +126,11 @@ def parse_platforms(text: str) -> tuple[str, ...]:
 
 def read_article(source: str, settings: Settings) -> Article:
     """Read a file or an http(s) URL with the configured fetch policy."""
-    policy = FetchPolicy(max_bytes=MAX_BYTES, allow_private=settings.allow_private_fetch)
+    policy = FetchPolicy(
+        max_bytes=MAX_BYTES,
+        allow_private=settings.allow_private_fetch,
+        allowed_networks=settings.fetch_networks,
+    )
     return read_source(source, policy=policy)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,13 +85,16 @@ def _json_entry(item: dict[str, Any]) -> FeedEntry | None:
 def _xml_feed(data: bytes, source: str) -> Feed:
     import feedparser  # ~50 ms to import: only when a feed is read
 
-    parsed = feedparser.parse(data)
-    if not parsed.get("version") and not parsed.get("entries"):
+    with warnings.catch_warnings():  # feedparser warns about its own updated/published alias
+        warnings.simplefilter("ignore", DeprecationWarning)
+        parsed = feedparser.parse(data)
+        entries = [_xml_entry(e) for e in parsed.get("entries", [])[:MAX_ENTRIES]]
+    kept = tuple(e for e in entries if e is not None)
+    broken = parsed.get("bozo") and not kept
+    if broken or (not parsed.get("version") and not kept):
         reason = parsed.get("bozo_exception") or "no RSS, Atom or JSON Feed document"
         raise ContentError(source, f"not a feed: {reason}")
-    entries = [_xml_entry(e) for e in parsed.get("entries", [])[:MAX_ENTRIES]]
-    title = str(parsed.get("feed", {}).get("title") or "")
-    return Feed(title, tuple(e for e in entries if e is not None))
+    return Feed(str(parsed.get("feed", {}).get("title") or ""), kept)
 
 
 def _xml_entry(entry: Any) -> FeedEntry | None:
