@@ -48,10 +48,11 @@ class PollResult:
     skipped: int = 0  # entries seen before, or taken at the first poll without backfill
     errors: list[str] = field(default_factory=list)  # entries that gave no article
     error: str | None = None  # the feed itself failed
+    record: dict[str, Any] = field(default_factory=dict, repr=False)  # for Store.finish_polls
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "record"}
 
 
 def follow(store: Store, feed: FeedConfig, now: datetime) -> int:
@@ -99,13 +100,16 @@ def poll_due(
     if not feeds:
         return []
     with feed_client(settings) as client, ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda f: poll_one(store, settings, f, now, client), feeds))
+        results = list(pool.map(lambda f: poll_one(store, settings, f, now, client), feeds))
+    store.finish_polls([r.record for r in results])  # one commit for the round
+    return results
 
 
 def poll_one(
     store: Store, settings: Settings, feed: FeedView, now: datetime, client: httpx.Client
 ) -> PollResult:
-    """Poll one feed and queue what is new; never raises for a broken feed."""
+    """Poll one feed and queue what is new; never raises for a broken feed. The poll's own
+    record (next time, ETag, error) is left in ``result.record`` for the caller to store."""
     result = PollResult(feed.url)
     options = feed_config({"url": feed.url, **feed.options}, source="the store", where=feed.url)
     headers = {k: v for k, v in (("if-none-match", feed.etag),
@@ -121,15 +125,19 @@ def poll_one(
         result.status, result.error = "failed", str(exc)
         failures = feed.failures + 1
         wait = min(options.poll * 2 ** min(failures - 1, 16), MAX_BACKOFF)
-        store.finish_poll(feed.id, now=now, next_poll_at=now + wait, etag=feed.etag,
-                          last_modified=feed.last_modified, error=str(exc),
-                          failures=failures)  # fmt: skip
+        result.record = _record(feed, now, wait, feed.etag, feed.last_modified, str(exc),
+                                failures)  # fmt: skip
         return result
     etag = got.headers.get("etag") or feed.etag
     modified = got.headers.get("last-modified") or feed.last_modified
-    store.finish_poll(feed.id, now=now, next_poll_at=now + options.poll, etag=etag,
-                      last_modified=modified, error=None, failures=0)  # fmt: skip
+    result.record = _record(feed, now, options.poll, etag, modified, None, 0)
     return result
+
+
+def _record(feed: FeedView, now: datetime, wait: timedelta, etag: str | None,
+            modified: str | None, error: str | None, failures: int) -> dict[str, Any]:  # fmt: skip
+    return {"feed_id": feed.id, "now": now, "next_poll_at": now + wait, "etag": etag,
+            "last_modified": modified, "error": error, "failures": failures}  # fmt: skip
 
 
 def _entries(

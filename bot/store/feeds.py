@@ -5,16 +5,29 @@ across restarts and with several daemons on one PostgreSQL store."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Integer, Text, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.base import StoreBase
-from bot.store.schema import feed_entries, feeds
+from bot.store.schema import UTCTime, feed_entries, feeds
+
+_FINISH = (
+    update(feeds)
+    .where(feeds.c.id == bindparam("fid", type_=Integer))
+    .values(
+        last_poll_at=bindparam("now", type_=UTCTime),
+        next_poll_at=bindparam("next_poll_at", type_=UTCTime),
+        etag=bindparam("etag", type_=Text),
+        last_modified=bindparam("last_modified", type_=Text),
+        last_error=bindparam("error", type_=Text),
+        failures=bindparam("failures", type_=Integer),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -103,17 +116,13 @@ class FeedStore(StoreBase):
                     taken.append(_view(row))
         return taken
 
-    def finish_poll(
-        self, feed_id: int, *, now: datetime, next_poll_at: datetime, etag: str | None,
-        last_modified: str | None, error: str | None, failures: int,
-    ) -> None:  # fmt: skip
-        """Record one poll's outcome."""
+    def finish_polls(self, polls: Sequence[Mapping[str, Any]]) -> None:
+        """Record a round of polls in one transaction; each mapping has feed_id, now,
+        next_poll_at, etag, last_modified, error, failures."""
+        if not polls:
+            return
         with self.write() as conn:
-            conn.execute(
-                update(feeds).where(feeds.c.id == feed_id).values(
-                    last_poll_at=now, next_poll_at=next_poll_at, etag=etag,
-                    last_modified=last_modified, last_error=error, failures=failures)
-            )  # fmt: skip
+            conn.execute(_FINISH, [{**p, "fid": p["feed_id"]} for p in polls])
 
     def seen_entries(self, feed_id: int) -> dict[str, SeenEntry]:
         """The entries recorded for a feed, by guid."""

@@ -51,6 +51,7 @@ class Site:
 
 class _Handler(BaseHTTPRequestHandler):
     site: Site
+    protocol_version = "HTTP/1.1"  # keep-alive, as real web servers do
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
@@ -76,6 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
                 site.not_modified += 1
             self.send_response(304)
             self.send_header("etag", page.etag)
+            self.send_header("content-length", "0")
             self.end_headers()
             return
         self._answer(page.status, page.body, page.content_type, page.etag, page.slow)
