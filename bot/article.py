@@ -71,6 +71,8 @@ class Options:
     flair: str | None = None
     split_level: int | None = None
     thread_mode: ThreadMode | None = None
+    evergreen: str | None = None  # share again every this long ("30d"), as a quote post
+    max_reshares: int | None = None
 
 
 @dataclass(frozen=True)

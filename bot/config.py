@@ -105,6 +105,8 @@ class FeedConfig:
     approval: bool = False
     backfill: int = 0  # how many existing entries the first poll takes
     poll: timedelta = timedelta(minutes=15)
+    evergreen: str | None = None  # share each article again every this long ("30d")
+    max_reshares: int | None = None
 
     def options(self) -> dict[str, Any]:
         """The raw options (as the store keeps them)."""
@@ -115,7 +117,7 @@ class FeedConfig:
 
 
 FEED_KEYS = ("url", "platforms", "subreddit", "flair", "thread_mode", "every", "approval",
-             "backfill", "poll")  # fmt: skip
+             "backfill", "poll", "evergreen", "max_reshares")  # fmt: skip
 
 
 def feed_config(values: Mapping[str, Any], *, source: str, where: str) -> FeedConfig:
@@ -129,7 +131,8 @@ def feed_config(values: Mapping[str, Any], *, source: str, where: str) -> FeedCo
         raise ConfigError("expected an http(s) URL", source=source, key=f"{where}.url")
     parsed: dict[str, Any] = {"url": url}
     kinds: dict[str, type] = {"subreddit": str, "flair": str, "thread_mode": str, "every": str,
-                              "approval": bool, "backfill": int, "poll": str}  # fmt: skip
+                              "approval": bool, "backfill": int, "poll": str, "evergreen": str,
+                              "max_reshares": int}  # fmt: skip
     for key, kind in kinds.items():
         value: Any = values.get(key)
         if value is None:
@@ -142,6 +145,8 @@ def feed_config(values: Mapping[str, Any], *, source: str, where: str) -> FeedCo
     try:
         if "poll" in parsed:
             parsed["poll"] = parse_duration(parsed["poll"])
+        if "evergreen" in parsed:
+            parse_duration(parsed["evergreen"])
         if "every" in parsed:
             parse_every(parsed["every"])
         if "thread_mode" in parsed:

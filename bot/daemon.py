@@ -20,7 +20,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -79,7 +79,7 @@ class Daemon:
         heartbeat_every: float = 15.0,
         sync: Callable[[], object] | None = None,
         sync_every: float = 60.0,
-        feeds: Callable[[], object] | None = None,
+        jobs: Sequence[tuple[str, Callable[[], object]]] = (),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -97,10 +97,10 @@ class Daemon:
         self.scheduler.add_job(self._heartbeat, "interval", seconds=heartbeat_every, id="beat")
         if sync is not None:
             self.scheduler.add_job(self._sync, "interval", seconds=sync_every, id="sync")
-        self.feeds = feeds
-        if feeds is not None:  # its own job: a slow feed never holds up the publishing loop
-            self.scheduler.add_job(self._poll_feeds, "interval", seconds=tick, id="feeds",
-                                   next_run_time=datetime.now(UTC))  # fmt: skip
+        self.jobs = tuple(jobs)
+        for name, job in self.jobs:  # each its own job: a slow feed never holds up publishing
+            self.scheduler.add_job(self._run_job, "interval", args=(name, job), seconds=tick,
+                                   id=name, next_run_time=datetime.now(UTC))  # fmt: skip
 
     def wake(self) -> None:
         """Make the main loop look at the store now."""
@@ -144,8 +144,8 @@ class Daemon:
         self._heartbeat()
         if self.sync is not None:
             self._sync()
-        if self.feeds is not None:
-            self._poll_feeds()
+        for name, job in self.jobs:
+            self._run_job(name, job)
         for outcome in self.publisher.run_until_idle():
             self._count(outcome)
         self.publisher.stop()
@@ -202,12 +202,12 @@ class Daemon:
         except BotError as exc:
             log.warning("heartbeat failed: %s", exc)
 
-    def _poll_feeds(self) -> None:
-        assert self.feeds is not None
+    def _run_job(self, name: str, job: Callable[[], object]) -> None:
+        """A periodic job of the application (feeds, re-shares): logged, never fatal."""
         try:
-            self.feeds()
+            job()
         except BotError as exc:
-            log.error("feed poll failed: %s", exc)
+            log.error("%s failed: %s", name, exc)
         self.wake()
 
     def _sync(self) -> None:

@@ -66,7 +66,15 @@ class LinkCard:
     thumb: str | None = None
 
 
-Embed = ImagesEmbed | LinkCard
+@dataclass(frozen=True)
+class QuoteEmbed:
+    """A quote of a published post (``app.bsky.embed.record``): evergreen re-shares."""
+
+    uri: str
+    cid: str
+
+
+Embed = ImagesEmbed | LinkCard | QuoteEmbed
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,8 @@ def draft_to_dict(draft: PostDraft) -> dict[str, Any]:
     if isinstance(draft.embed, ImagesEmbed):
         images = [{"src": i.src, "alt": i.alt} for i in draft.embed.images]
         data["embed"] = {"type": "images", "images": images}
+    elif isinstance(draft.embed, QuoteEmbed):
+        data["embed"] = {"type": "record", "uri": draft.embed.uri, "cid": draft.embed.cid}
     elif isinstance(draft.embed, LinkCard):
         card = draft.embed
         data["embed"] = {"type": "external", "uri": card.uri, "title": card.title,
@@ -166,6 +176,8 @@ def draft_from_dict(data: dict[str, Any]) -> PostDraft:
     raw = data.get("embed")
     if raw and raw["type"] == "images":
         embed = ImagesEmbed(tuple(ImageRef(i["src"], i["alt"]) for i in raw["images"]))
+    elif raw and raw["type"] == "record":
+        embed = QuoteEmbed(raw["uri"], raw["cid"])
     elif raw:
         embed = LinkCard(raw["uri"], raw["title"], raw["description"], raw.get("thumb"))
     return PostDraft(
@@ -186,6 +198,8 @@ def embed_json(embed: Embed | None) -> dict[str, Any] | None:
         if embed.thumb:
             external["thumb"] = embed.thumb
         return {"$type": "app.bsky.embed.external", "external": external}
+    if isinstance(embed, QuoteEmbed):
+        return {"$type": "app.bsky.embed.record", "record": {"uri": embed.uri, "cid": embed.cid}}
     if isinstance(embed, ImagesEmbed):
         images = [{"src": i.src, "alt": i.alt} for i in embed.images]
         return {"$type": "app.bsky.embed.images", "images": images}

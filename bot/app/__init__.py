@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.app import editing, feeds, views
+from bot.app import editing, evergreen, feeds, views
 from bot.app.feeds import PollResult
 from bot.app.plan import Choices, Plan, parse_platforms
 from bot.app.publishing import Published, build_publisher, prepare_publish, publish_now
@@ -152,6 +152,14 @@ class App:
         """Poll the due feeds (the configured ones are followed first), or ``urls`` now."""
         feeds.follow_configured(self.store, self.settings, self.clock())
         return feeds.poll_due(self.store, self.settings, self.clock(), urls=urls)
+
+    def reshare_due(self) -> list[int]:
+        """Queue the evergreen re-shares that are due; the articles re-shared."""
+        return evergreen.reshare_due(self.store, self.settings, self.clock())
+
+    def periodic_jobs(self) -> list[tuple[str, Callable[[], object]]]:
+        """What the daemon runs on every tick besides publishing (each its own job)."""
+        return [("feeds", self.poll_feeds), ("evergreen", self.reshare_due)]
 
     # --- editing --------------------------------------------------------------------
     def cancel(self, ident: str) -> editing.Changed:

@@ -41,6 +41,8 @@ class Choices:
     link_post: bool | None = None
     allow_past: bool = False
     immediate: bool = False
+    evergreen: str | None = None  # share again every this long on Bluesky ("30d")
+    max_reshares: int | None = None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.app import evergreen
 from bot.app.plan import Choices, Plan, build_plan, read_article
 from bot.article import Article, content_hash
 from bot.config import Settings
@@ -112,9 +113,18 @@ def add_article(
 ) -> Queued:
     """Read, plan, guard and enqueue one article (one transaction)."""
     article = article or read_article(source, settings)
-    plan = build_plan(store, settings, article, source, now=now, choices=choices or Choices())
+    choices = choices or Choices()
+    plan = build_plan(store, settings, article, source, now=now, choices=choices)
+    every_text = choices.evergreen or article.options.evergreen
+    every = evergreen.parse_evergreen(every_text) if every_text else None
     check_guards(store, settings, plan, again=again, force=force)
     article_id = store.enqueue(article, **plan.enqueue_args(now))
+    if every is not None:
+        most = choices.max_reshares
+        if most is None:
+            most = article.options.max_reshares
+        most = evergreen.DEFAULT_MAX_RESHARES if most is None else most
+        evergreen.mark(store, article_id, plan, every, most)
     return Queued(article_id, plan, warnings_for(source))
 
 

@@ -85,6 +85,8 @@ def queue() -> None:
 @click.option("--mode", type=click.Choice(["section", "article"]), help="Thread per section/one.")
 @click.option("--link-post", is_flag=True, default=None, help="Reddit link post to the article.")
 @click.option("--now", "now_ok", is_flag=True, help="Due now; also allows an --at in the past.")
+@click.option("--evergreen", help="Share it again on Bluesky every this long, e.g. 30d.")
+@click.option("--max-reshares", type=click.IntRange(0, 100), help="At most this many (3).")
 @click.option("--again", is_flag=True, help="Queue it even if it is already queued/published.")
 @click.option("--force", is_flag=True, help="Queue it even over max_posts_per_article.")
 @click.option("--utc", is_flag=True, help="Print times in UTC.")
@@ -92,7 +94,8 @@ def queue() -> None:
 @click.pass_context
 def add(ctx: click.Context, source: str, at: str | None, every: str | None, to: str | None,
         subreddit: str | None, flair: str | None, mode: Any, link_post: bool | None,
-        now_ok: bool, again: bool, force: bool, utc: bool, as_json: bool) -> None:  # fmt: skip
+        now_ok: bool, evergreen: str | None, max_reshares: int | None, again: bool,
+        force: bool, utc: bool, as_json: bool) -> None:  # fmt: skip
     """Read, compile, plan and queue an article (a file or an http(s) URL).
 
     An article already queued or published (same content or same URL) is refused
@@ -107,7 +110,8 @@ def add(ctx: click.Context, source: str, at: str | None, every: str | None, to: 
     with opened(ctx) as app:
         now = app.clock()
         start = when(at, app.settings, now) if at else (now if now_ok else None)
-        choices = Choices(start, every, platforms, subreddit, flair, mode, link_post, now_ok)
+        choices = Choices(start, every, platforms, subreddit, flair, mode, link_post, now_ok,
+                          evergreen=evergreen, max_reshares=max_reshares)  # fmt: skip
         queued = app.add(source, choices, again=again, force=force)
         settings = app.settings
     warn(queued.warnings)

@@ -24,7 +24,7 @@ from bot.fetch import FetchPolicy
 from bot.platforms import bluesky_embeds
 from bot.platforms.base import Outgoing, Ref, SessionCache
 from bot.platforms.bluesky_errors import PLATFORM, map_error
-from bot.threads import BLUESKY_LIMITS, ImagesEmbed, LinkCard, PostDraft
+from bot.threads import BLUESKY_LIMITS, ImagesEmbed, LinkCard, PostDraft, embed_json
 
 log = logging.getLogger("bot.platforms.bluesky")
 
@@ -319,7 +319,7 @@ class BlueskyPlatform:
             return bluesky_embeds.external_embed(
                 embed, self._upload, base_dir=base_dir, policy=self.fetch_policy
             )
-        return None
+        return embed_json(embed)  # a quote (app.bsky.embed.record) or none
 
     def _upload(self, data: bytes, mime: str) -> dict[str, Any]:
         answer = self._call(

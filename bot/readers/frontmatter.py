@@ -110,6 +110,8 @@ def interpret(front: FrontMatter, source: str) -> Meta:
         flair=check.text("flair"),
         split_level=check.level("split_level"),
         thread_mode=check.choice("thread_mode", THREAD_MODES),  # type: ignore[arg-type]
+        evergreen=check.duration("evergreen"),
+        max_reshares=check.count("max_reshares"),
     )
     return Meta(
         title=check.text("title"),
@@ -173,6 +175,20 @@ class _Checker:
             raise self.fail(key, f"expected a heading level 1-6, got {value!r}")
         return value
 
+    def duration(self, key: str) -> str | None:
+        value = self.text(key)
+        if value is not None and not re.fullmatch(r"(\d+d)?(\d+h)?(\d+m)?", value.strip()):
+            raise self.fail(key, f"expected a duration such as 30d or 12h, got {value!r}")
+        return value.strip() if value else None
+
+    def count(self, key: str) -> int | None:
+        value = self.values.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise self.fail(key, f"expected a whole number, got {value!r}")
+        return value
+
     def choice(self, key: str, allowed: tuple[str, ...]) -> str | None:
         value = self.text(key)
         if value is not None and value not in allowed:
@@ -215,7 +231,8 @@ class _Checker:
 # purpose; anything else is probably a typo and gets a warning.
 KNOWN_KEYS = frozenset(
     {"title", "lang", "language", "tags", "image", "publish_at", "platforms", "subreddit",
-     "flair", "split_level", "thread_mode", *_SUMMARY_KEYS, *_URL_KEYS}
+     "flair", "split_level", "thread_mode", "evergreen", "max_reshares", *_SUMMARY_KEYS,
+     *_URL_KEYS}
 )  # fmt: skip
 IGNORED_KEYS = frozenset(
     {"layout", "date", "author", "authors", "categories", "category", "permalink", "draft",

@@ -113,6 +113,13 @@ def insert_threads(
     return count
 
 
+def insert_thread_at(
+    conn: Connection, article_id: int, index: int, thread: ThreadDraft, plan: PlanInput
+) -> int:
+    """Insert one more thread of an article at thread index ``index``; number of posts."""
+    return _insert_thread(conn, article_id, index, thread, plan)
+
+
 def _insert_thread(
     conn: Connection, article_id: int, index: int, thread: ThreadDraft, plan: PlanInput
 ) -> int:

@@ -223,6 +223,16 @@ feed_entries = Table(
     UniqueConstraint("feed_id", "guid", name="uq_feed_entries_guid"),
 )
 
+evergreen = Table(
+    "evergreen",
+    metadata,
+    Column("article_id", ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True),
+    Column("every_seconds", BigInteger, nullable=False),
+    Column("max_reshares", Integer, nullable=False),
+    Column("reshares", Integer, nullable=False),
+    Column("next_at", UTCTime, nullable=False),
+)
+
 _V1_TABLES = (articles, sections, threads, posts, share_links, accounts, events)
 
 INDEXES = (
@@ -281,6 +291,11 @@ def _m5_feeds(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_feed_entries_link ON feed_entries (link)"))
 
 
+def _m6_evergreen(conn: Connection) -> None:
+    evergreen.create(conn, checkfirst=True)
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_evergreen_next ON evergreen (next_at)"))
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 MIGRATIONS: Sequence[Migration] = (
     ("base tables", _m1_base),
@@ -288,6 +303,7 @@ MIGRATIONS: Sequence[Migration] = (
     ("post share links and last successes read from the posts", _m3_derived_post_links),
     ("one content hash for every article", _m4_one_content_hash),
     ("feeds and the entries seen in them", _m5_feeds),
+    ("evergreen articles and their re-shares", _m6_evergreen),
 )
 ADVISORY_KEY = 0x5B0_7570  # pg_advisory_xact_lock key for migrations
 

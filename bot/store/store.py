@@ -20,7 +20,7 @@ from bot.errors import NotFoundError, StoreError
 from bot.platforms.base import Ref
 from bot.store import claims, editors, plan
 from bot.store.engine import check_sqlite, make_engine
-from bot.store.feeds import FeedStore
+from bot.store.evergreen import EvergreenStore
 from bot.store.schema import (
     UTCTime,
     articles,
@@ -68,7 +68,7 @@ def open_store(url: str, *, create: bool = True) -> Store:
     return store
 
 
-class Store(FeedStore):
+class Store(EvergreenStore):
     """The store over one SQLAlchemy engine (SQLite or PostgreSQL); see the module doc."""
 
     # --- queue ------------------------------------------------------------------

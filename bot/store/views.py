@@ -53,6 +53,7 @@ class PostView:
     uri: str | None = None
     url: str | None = None
     published_at: datetime | None = None
+    cid: str | None = None
     published_by: str | None = None
 
     @property

@@ -51,7 +51,8 @@ def test_the_daemon_polls_feeds_on_its_own_job(workdir: Path, site: Site) -> Non
         def heartbeat(self, owner: str, now: object) -> None:
             pass
 
-    daemon = Daemon(Store(), Publisher(), tick=30, feeds=lambda: polled.append(1))  # type: ignore[arg-type]
+    jobs = [("feeds", lambda: polled.append(1))]
+    daemon = Daemon(Store(), Publisher(), tick=30, jobs=jobs)  # type: ignore[arg-type]
     daemon.run_once()
     assert polled == [1]
     assert daemon.scheduler.get_job("feeds") is not None
