@@ -120,3 +120,9 @@ def _print_status(data: dict[str, Any], settings: Settings, utc: bool) -> None:
     for d in data["daemons"] or [{"owner": "no daemon has reported", "heartbeat": ""}]:
         beat = f" (heartbeat {at(d['heartbeat'])})" if d.get("heartbeat") else ""
         console.print(f"daemon: {d.get('owner')}{beat}")
+    for feed in data.get("feeds", []):
+        state = (
+            f"FAILING ({feed['failures']}x): {feed['last_error']}" if feed["last_error"] else "ok"
+        )
+        console.print(f"feed: {feed['url']} {state}, last poll {at(feed['last_poll'])}",
+                      soft_wrap=True, highlight=False)  # fmt: skip
