@@ -60,3 +60,31 @@ def test_installed_wheel_runs_the_sandbox_outside_the_repo(tmp_path: Path) -> No
     assert "Traceback" not in result.stderr
     for secret in (standin.CLIENT_SECRET, standin.PASSWORD):
         assert secret not in out and secret not in result.stderr
+
+
+def test_keep_leaves_the_sandbox_up_to_read_the_threads_back_until_ctrl_c() -> None:
+    import signal
+
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "bot.sandbox.demo", "--keep"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        lines: list[str] = []
+        for line in proc.stdout:  # bounded by the demo's own 3-minute deadline
+            lines.append(line)
+            if "listRecords" in line:
+                break
+        read_back = re.search(r"curl '(\S+)'", lines[-1])
+        assert read_back, "".join(lines)
+        records = httpx.get(read_back.group(1), timeout=10).json()["records"]
+        total = int(re.search(r"(\d+) posts", "".join(lines)).group(1))
+        assert len(records) == sum(1 for line in lines if "bsky.app/profile/" in line) > 0
+        assert total > len(records)  # the Reddit posts are listed too
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
