@@ -7,10 +7,11 @@ none: communities remove reposts. Without engagement stats the sections take tur
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.app.plan import Plan
-from bot.article import from_dict
+from bot.app.plan import Choices, Plan
+from bot.article import Article, from_dict
 from bot.config import Settings, parse_duration
 from bot.errors import ConfigError
 from bot.richtext import cut_graphemes
@@ -31,12 +32,31 @@ def parse_evergreen(text: str, where: str = "--evergreen") -> timedelta:
         raise ConfigError(str(exc), key=where) from None
 
 
-def mark(store: Store, article_id: int, plan: Plan, every: timedelta, max_reshares: int) -> None:
+@dataclass(frozen=True)
+class Choice:
+    """How often an article is shared again, and how many times at most."""
+
+    every: timedelta
+    max_reshares: int
+
+
+def choice(choices: Choices, article: Article) -> Choice | None:
+    """The evergreen choice of the command line, else front-matter; None when neither."""
+    text = choices.evergreen or article.options.evergreen
+    if not text:
+        return None
+    most = choices.max_reshares
+    if most is None:
+        most = article.options.max_reshares
+    return Choice(parse_evergreen(text), DEFAULT_MAX_RESHARES if most is None else most)
+
+
+def mark(store: Store, article_id: int, plan: Plan, green: Choice) -> None:
     """Make a just-queued article evergreen: the first re-share ``every`` after its first
     Bluesky thread is due."""
     firsts = [due for (platform, _), due in plan.due.items() if platform == "bluesky"]
     if firsts:
-        store.set_evergreen(article_id, every, max_reshares, min(firsts) + every)
+        store.set_evergreen(article_id, green.every, green.max_reshares, min(firsts) + green.every)
 
 
 def _roots(store: Store, article_id: int) -> list[PostView]:

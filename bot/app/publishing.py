@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.app import evergreen
 from bot.app.plan import Choices, Plan, build_plan, configured_accounts, read_article
-from bot.app.queueing import add_article, check_guards, find_existing
+from bot.app.queueing import check_guards, enqueue_plan, find_existing
 from bot.app.views import article_links
 from bot.config import BlueskyAccount, RedditAccount, Settings
-from bot.errors import ConfigError
+from bot.errors import ConfigError, NotFoundError
 from bot.platforms.base import Platform, Ref
 from bot.publish import Outcome, Publisher, PublishOptions
 from bot.store import Store
@@ -105,10 +106,11 @@ class Published:
 
 def article_ident(source: str) -> int | None:
     """``12`` / ``a12`` as an article id; None for a file or URL."""
-    raw = source.strip().lower()
-    if raw.removeprefix("a").isdigit():
-        return parse_ident(f"a{raw.removeprefix('a')}")[1]
-    return None
+    try:
+        kind, number = parse_ident(source, bare="article")
+    except NotFoundError:  # not an id: a file or a URL
+        return None
+    return number if kind == "article" else None
 
 
 def prepare_publish(
@@ -162,10 +164,8 @@ def publish_now(
     on_outcome: Callable[[Outcome], None] | None = None,
 ) -> Published:
     """Queue ``plan`` (or take the stored ``article_id``), make it due now and publish it."""
-    if plan is not None:
-        article_id = add_article(store, settings, plan.source, now=now, choices=Choices(
-            platforms=plan.platforms, at=now, immediate=True), again=True, force=True,
-            article=plan.article).article_id  # fmt: skip
+    if plan is not None:  # checked by prepare_publish; written as it was shown
+        article_id = enqueue_plan(store, plan, now, evergreen.choice(Choices(), plan.article))
     assert article_id is not None
     before = store.get_article(article_id)
     targeted = [p for p in before.posts if not platforms or p.platform in platforms]

@@ -115,17 +115,19 @@ def add_article(
     article = article or read_article(source, settings)
     choices = choices or Choices()
     plan = build_plan(store, settings, article, source, now=now, choices=choices)
-    every_text = choices.evergreen or article.options.evergreen
-    every = evergreen.parse_evergreen(every_text) if every_text else None
+    green = evergreen.choice(choices, article)  # a bad value is refused before any write
     check_guards(store, settings, plan, again=again, force=force)
-    article_id = store.enqueue(article, **plan.enqueue_args(now))
-    if every is not None:
-        most = choices.max_reshares
-        if most is None:
-            most = article.options.max_reshares
-        most = evergreen.DEFAULT_MAX_RESHARES if most is None else most
-        evergreen.mark(store, article_id, plan, every, most)
-    return Queued(article_id, plan, warnings_for(source))
+    return Queued(enqueue_plan(store, plan, now, green), plan, warnings_for(source))
+
+
+def enqueue_plan(
+    store: Store, plan: Plan, now: datetime, green: evergreen.Choice | None = None
+) -> int:
+    """Write a checked plan (one transaction), and its evergreen re-shares; its id."""
+    article_id = store.enqueue(plan.article, **plan.enqueue_args(now))
+    if green is not None:
+        evergreen.mark(store, article_id, plan, green)
+    return article_id
 
 
 @dataclass

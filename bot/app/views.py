@@ -56,9 +56,8 @@ def list_queue(
 
 def show(store: Store, ident: str) -> ArticleView:
     """The article named by ``a12``/``12``, or the article of post ``p56``."""
-    raw = ident.strip()
     try:
-        kind, number = parse_ident(raw if raw[:1].isalpha() else f"a{raw}")
+        kind, number = parse_ident(ident, bare="article")
     except NotFoundError as exc:
         raise ConfigError(str(exc), key="ID") from None
     if kind == "thread":

@@ -77,18 +77,17 @@ def short(text: str, n: int = 60) -> str:
 
 def article_id(ident: str) -> int:
     """``12`` or ``a12`` -> 12."""
-    return _ident(ident, "article", "a", "use 12 or a12")
+    return _ident(ident, "article", "use 12 or a12")
 
 
 def post_id(ident: str) -> int:
     """``56`` or ``p56`` -> 56."""
-    return _ident(ident, "post", "p", "use 56 or p56")
+    return _ident(ident, "post", "use 56 or p56")
 
 
-def _ident(ident: str, kind: str, prefix: str, hint: str) -> int:
-    raw = ident.strip()
+def _ident(ident: str, kind: str, hint: str) -> int:
     try:
-        found, number = parse_ident(raw if raw[:1].isalpha() else prefix + raw)
+        found, number = parse_ident(ident, bare=kind)
     except NotFoundError:
         found, number = "", 0
     if found != kind:

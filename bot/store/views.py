@@ -78,14 +78,16 @@ class ArticleView:
     share_links: tuple[Mapping[str, str], ...] = field(default=())
 
 
-def parse_ident(ident: str | int) -> tuple[str, int]:
-    """``"a12"`` -> ("article", 12), ``"t34"`` -> thread, ``"p56"`` or ``"56"`` -> post."""
+def parse_ident(ident: str | int, *, bare: str = "post") -> tuple[str, int]:
+    """``"a12"`` -> ("article", 12), ``"t34"`` -> thread, ``"p56"`` -> post; a bare number
+    (``"56"``) is a ``bare`` (post unless the caller expects another kind)."""
     match = _IDENT.match(str(ident))
     if not match:
         raise NotFoundError(
             f"not an id: {ident!r} (use a12 for an article, t34 for a thread, p56 or 56 for a post)"
         )
-    return _IDENT_KINDS[match.group(1).lower()], int(match.group(2))
+    prefix = match.group(1).lower()
+    return (_IDENT_KINDS[prefix] if prefix else bare), int(match.group(2))
 
 
 dumps = canonical_json  # compact, stable JSON for the store
