@@ -128,13 +128,16 @@ def _put_back(items: list[Item], extras: list[htmldom.Extra], walker: Walker) ->
     headings the extraction dropped before the block they head."""
     places = _Places(items)
     have = {htmldom.key(i.text) for i in items if isinstance(i, Heading)}
+    extracted = set(have)
     have.add(htmldom.key(walker.title))
     after: dict[int, list[Item]] = {}
     before: dict[int, list[Item]] = {}
     for extra in extras:
         spot, next_spot = places.get(extra.before), places.get(extra.after)
         if extra.kind == "image" and spot is not None:
-            if extra.after is None or next_spot is not None:
+            # inside the body: the next block is in it too, and so is any heading before it
+            inside = extra.after is None or next_spot is not None
+            if inside and (extra.heading_after is None or extra.heading_after in extracted):
                 src = urljoin(walker.base or "", extra.text)
                 after.setdefault(spot, []).append(Image(src, extra.alt))
         elif extra.kind == "heading" and next_spot is not None:

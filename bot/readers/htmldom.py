@@ -176,6 +176,7 @@ class Extra:
     after: tuple[str, int] | None = None
     alt: str = ""
     level: int = 2
+    heading_after: str | None = None  # an image's next heading, when it comes before the block
 
 
 def extras(doc: lxml.html.HtmlElement) -> list[Extra]:
@@ -195,6 +196,12 @@ def extras(doc: lxml.html.HtmlElement) -> list[Extra]:
         if element.tag in HEADINGS:
             text = text.rstrip("#¶🔗 ")
             if text:
+                pending = [
+                    replace(e, heading_after=key(text))
+                    if e.kind == "image" and e.heading_after is None
+                    else e
+                    for e in pending
+                ]
                 pending.append(Extra("heading", text, previous, level=int(element.tag[1])))
             continue
         name = key(text)
