@@ -177,10 +177,9 @@ def _items(chunks: list[Chunk], title: str) -> list[Item]:
     after_heading = False
     for index, chunk in enumerate(chunks):
         if chunk.kind == "heading" or _numbered_depth(chunk):
-            head = " ".join(chunk.lines[0].split())
-            depth = chunk.depth or _numbered_depth(chunk)
-            if normalize(head) != normalize(title):
-                items.append(Heading(head, TOP_LEVEL + depth - 1))  # explicit levels
+            explicit = _explicit_heading(chunk, title)
+            if explicit is not None:
+                items.append(explicit)
                 stack, after_heading = [], True
             continue
         head = _heading_text(chunk, chunks[index + 1 : index + 2])
@@ -205,6 +204,13 @@ def _items(chunks: list[Chunk], title: str) -> list[Item]:
         stack.append(_Level(heading))
         after_heading = True
     return items
+
+
+def _explicit_heading(chunk: Chunk, title: str) -> Heading | None:
+    """An underlined or decimal-numbered heading: its level is given, not guessed."""
+    text = " ".join(chunk.lines[0].split())
+    depth = chunk.depth or _numbered_depth(chunk)
+    return None if normalize(text) == normalize(title) else Heading(text, TOP_LEVEL + depth - 1)
 
 
 def _numbered_depth(chunk: Chunk) -> int:
