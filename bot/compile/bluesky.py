@@ -17,6 +17,7 @@ end when needed.
 from __future__ import annotations
 
 import bisect
+import re
 
 from bot.article import Article, Code, Image, ListBlock, Paragraph, Quote, Section
 from bot.compile.layout import Layout, join, prefixed
@@ -25,6 +26,7 @@ from bot.compile.urls import tracked_url
 from bot.richtext import Rich, Span, absolute, render_inline, trim
 from bot.threads import Embed, Facet, ImageRef, ImagesEmbed, Limits, LinkCard, PostDraft
 
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 PATH_SEP = " › "
 COUNTER_SEP = "\n\n"
 MANY_POSTS = 25
@@ -59,11 +61,21 @@ def render(article: Article, sections: list[Section], layout: Layout | None = No
         layout.add(header(article, section), sticky=True, fresh=index > 0)
         for block in section.blocks:
             if isinstance(block, Image):
-                layout.add_image(ImageRef(absolute(block.src, article.url) or block.src, block.alt))
+                layout.add_image(ImageRef(image_src(block.src, article), block.alt))
                 continue
             rich = block_rich(block, article.url)
             layout.add(rich, sticky=rich.text.endswith(":"), rigid=isinstance(block, Code))
     return layout
+
+
+def image_src(src: str, article: Article) -> str:
+    """Where an image's bytes come from: a path relative to the article's file stays a
+    path (uploaded from disk beside the file), anything else resolves against the
+    article URL."""
+    local = not _SCHEME.match(src) and not src.startswith(("/", "#"))
+    if local and not _SCHEME.match(article.source or ""):
+        return src
+    return absolute(src, article.url) or src
 
 
 def thread(
