@@ -46,6 +46,8 @@ class Image:
 Block = Paragraph | ListBlock | Quote | Code | Image
 
 ThreadMode = Literal["section", "article"]
+Overflow = Literal["continue", "link"]
+OVERFLOWS: tuple[Overflow, ...] = ("continue", "link")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class Options:
     flair: str | None = None
     split_level: int | None = None
     thread_mode: ThreadMode | None = None
+    max_posts_per_thread: int | None = None
+    overflow: Overflow | None = None
 
 
 @dataclass(frozen=True)

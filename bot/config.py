@@ -109,6 +109,9 @@ class Settings:
     max_ambiguous: int = 3
     tick: str = "30s"
     config_path: str | None = None
+    max_posts_per_thread: int = 12
+    overflow: str = "continue"
+    fetch_deadline: str = "20s"
 
 
 # --- grammar shared with bot.schedule (which sits below this layer) -----------------
@@ -119,6 +122,7 @@ _SLOT = re.compile(r"^\s*(?P<days>[A-Za-z,\- ]+?)\s+(?P<h>\d{1,2}):(?P<m>\d{2})\
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 NEXT_SLOT = "next slot"
 STALE_POLICIES = ("review", "reslot")
+OVERFLOWS = ("continue", "link")  # bot.article.OVERFLOWS: a section over max_posts_per_thread
 
 
 def parse_duration(text: str) -> timedelta:
@@ -275,8 +279,10 @@ def _validate(settings: Settings, origins: Mapping[str, tuple[str, str]], source
         ("stale_after", lambda: parse_duration(settings.stale_after)),
         ("lease", lambda: parse_duration(settings.lease)),
         ("tick", lambda: parse_duration(settings.tick)),
+        ("fetch_deadline", lambda: parse_duration(settings.fetch_deadline)),
         ("slots", lambda: [parse_slot(s) for s in settings.slots]),
         ("stale_policy", lambda: _one_of(settings.stale_policy, STALE_POLICIES)),
+        ("overflow", lambda: _one_of(settings.overflow, OVERFLOWS)),
     ]
     for key, check in checks:
         try:

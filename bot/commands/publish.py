@@ -39,8 +39,9 @@ def compile_for(
     for platform in platforms:
         link_post = any(a.link_post for a in settings.reddit[:1]) if platform == "reddit" else False
         threads += compile_article(
-            article, platform, counters=settings.counters, utm=settings.utm, link_post=link_post
-        )
+            article, platform, counters=settings.counters, utm=settings.utm, link_post=link_post,
+            max_posts=settings.max_posts_per_thread, overflow_mode=settings.overflow,  # type: ignore[arg-type]
+        )  # fmt: skip
     return threads
 
 

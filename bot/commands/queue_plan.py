@@ -156,6 +156,8 @@ def build_plan(
             counters=settings.counters,
             utm=settings.utm,
             link_post=link_post,
+            max_posts=settings.max_posts_per_thread,
+            overflow_mode=settings.overflow,  # type: ignore[arg-type]
         )
         taken = store.taken_slots(accounts[platform], platform, now, now + HORIZON)
         times = plan(

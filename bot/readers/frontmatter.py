@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from bot.article import Options
+from bot.article import OVERFLOWS, Options
 from bot.errors import ContentError
 
 PLATFORMS = ("bluesky", "reddit")
@@ -110,6 +110,8 @@ def interpret(front: FrontMatter, source: str) -> Meta:
         flair=check.text("flair"),
         split_level=check.level("split_level"),
         thread_mode=check.choice("thread_mode", THREAD_MODES),  # type: ignore[arg-type]
+        max_posts_per_thread=check.count("max_posts_per_thread"),
+        overflow=check.choice("overflow", OVERFLOWS),  # type: ignore[arg-type]
     )
     return Meta(
         title=check.text("title"),
@@ -171,6 +173,14 @@ class _Checker:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 6:
             raise self.fail(key, f"expected a heading level 1-6, got {value!r}")
+        return value
+
+    def count(self, key: str) -> int | None:
+        value = self.values.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.fail(key, f"expected a whole number of at least 1, got {value!r}")
         return value
 
     def choice(self, key: str, allowed: tuple[str, ...]) -> str | None:
