@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.article import Article, ThreadMode, to_dict
 from bot.compile import compile_article
-from bot.config import Settings, parse_every, subreddit_name, zone
+from bot.config import Settings, parse_duration, parse_every, subreddit_name, zone
 from bot.errors import BotError, ConfigError
 from bot.fetch import FetchPolicy
 from bot.readers import MAX_BYTES, read_source
@@ -204,7 +204,10 @@ def queue_article(
     store: Any, settings: Settings, source: str, *, now: datetime, choices: Choices = Choices()
 ) -> tuple[int, Planned]:
     """Read, compile, plan and enqueue one article (one transaction); its id and plan."""
-    policy = FetchPolicy(max_bytes=MAX_BYTES, allow_private=settings.allow_private_fetch)
+    deadline = parse_duration(settings.fetch_deadline).total_seconds()
+    policy = FetchPolicy(
+        max_bytes=MAX_BYTES, allow_private=settings.allow_private_fetch, deadline=deadline
+    )
     article = read_source(source, policy=policy)
     planned = build_plan(store, settings, article, source, now=now, choices=choices)
     article_id = store.enqueue(article, **planned.enqueue_args(now))
