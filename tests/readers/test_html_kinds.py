@@ -179,3 +179,15 @@ def test_the_extraction_is_kept_when_it_holds_most_of_the_page(
     extracted = f"<doc><main>{kept}</main></doc>"
     monkeypatch.setattr(html_reader.trafilatura, "extract", lambda *a, **k: extracted)
     assert "Short" not in _words(_read(page))
+
+
+def test_headings_the_extractor_drops_are_put_back_before_their_text() -> None:
+    body = (
+        "<div class='top'><h2>Getting started</h2></div>"
+        f"<div class='doc'><p>{PROSE}</p><p>{PROSE} More.</p></div>"
+        "<div class='top'><h2>Configuration</h2></div>"
+        f"<div class='doc'><p>{PROSE} Config.</p><p>{PROSE} Again.</p></div>"
+    )
+    article = _read(_page(body, "<title>Manual</title>"))
+    assert [s.heading for s in article.sections] == ["Getting started", "Configuration"]
+    assert article.sections[1].blocks[0] == Paragraph(f"{PROSE} Config.")
