@@ -48,6 +48,8 @@ class Image:
 Block = Paragraph | ListBlock | Quote | Code | Image
 
 ThreadMode = Literal["section", "article"]
+Overflow = Literal["continue", "link"]
+OVERFLOWS: tuple[Overflow, ...] = ("continue", "link")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,8 @@ class Options:
     thread_mode: ThreadMode | None = None
     evergreen: str | None = None  # share again every this long ("30d"), as a quote post
     max_reshares: int | None = None
+    max_posts_per_thread: int | None = None
+    overflow: Overflow | None = None
 
 
 @dataclass(frozen=True)

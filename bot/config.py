@@ -217,6 +217,9 @@ class Settings:
     max_posts_per_article: int = 200
     quiet_hours: QuietHours | None = None
     feeds: tuple[FeedConfig, ...] = field(default_factory=tuple)
+    max_posts_per_thread: int = 12
+    overflow: str = "continue"
+    fetch_deadline: timedelta = timedelta(seconds=20)
     config_path: str | None = None
 
     @property
@@ -233,6 +236,7 @@ _SLOT = re.compile(r"^\s*(?P<days>[A-Za-z,\- ]+?)\s+(?P<h>\d{1,2}):(?P<m>\d{2})\
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 NEXT_SLOT = "next slot"
 STALE_POLICIES = ("review", "reslot")
+OVERFLOWS = ("continue", "link")  # bot.article.OVERFLOWS: a section over max_posts_per_thread
 
 
 def parse_duration(text: str) -> timedelta:
@@ -299,7 +303,7 @@ _SCALARS = {f.name for f in fields(Settings)} - {"bluesky", "reddit", "feeds", "
 _SECRETS = {"bluesky": ("password",), "reddit": ("client_secret", "password", "refresh_token")}
 _ACCOUNT_TYPES: dict[str, Any] = {"bluesky": BlueskyAccount, "reddit": RedditAccount}
 # Settings whose raw form (TOML, environment) is text or a list of text, and their parsers.
-_DURATIONS = ("stale_after", "lease", "tick")
+_DURATIONS = ("stale_after", "lease", "tick", "fetch_deadline")
 _RAW_KINDS: dict[str, type] = {"slots": tuple, "every": str, "quiet_hours": str}
 _RAW_KINDS |= dict.fromkeys(_DURATIONS, str)
 
@@ -345,6 +349,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "every": parse_every,
     "slots": lambda specs: tuple(parse_slot(s) for s in specs),
     "stale_policy": lambda value: _one_of(value, STALE_POLICIES),
+    "overflow": lambda value: _one_of(value, OVERFLOWS),
     "quiet_hours": parse_quiet_hours,
     **dict.fromkeys(_DURATIONS, parse_duration),
 }

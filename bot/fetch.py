@@ -1,15 +1,18 @@
 """The only module that talks HTTP to the open web (pages, OpenGraph, images).
 
-Every fetch is bounded: http/https only, a timeout, a size cap checked while
-streaming, a content-type check, at most five redirects (each hop re-checked),
-and no private, loopback or link-local addresses unless the policy allows them
-(the tests allow loopback).
+Every fetch is bounded: http/https only, one deadline for the whole download
+(redirects included: a server dripping a few bytes at a time cannot hold it
+open), a timeout for each read, a size cap checked while streaming, a
+content-type check, at most five redirects (each hop re-checked), and no
+private, loopback or link-local addresses unless the policy allows them (the
+tests allow loopback). A download stopped by the deadline or the cap says both.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -25,11 +28,18 @@ KEPT_HEADERS = ("etag", "last-modified")
 
 @dataclass(frozen=True)
 class FetchPolicy:
+    """Limits of one fetch: ``timeout`` per read, ``deadline`` for the whole download."""
+
     timeout: float = 10.0
     max_bytes: int = 10_000_000
     allow_private: bool = False
     allowed_networks: tuple[str, ...] = ()  # private networks allowed all the same (CIDR)
     user_agent: str = f"sharebot/{__version__} (+https://github.com/sharebot/sharebot)"
+    deadline: float = 20.0
+
+    def limits(self) -> str:
+        """Both limits, for an error message."""
+        return f"a download must finish within {self.deadline:g} s and {self.max_bytes} bytes"
 
 
 @dataclass(frozen=True)
@@ -93,10 +103,11 @@ def fetch(
     http = client or httpx.Client(
         timeout=policy.timeout, headers={"user-agent": policy.user_agent}, follow_redirects=False
     )
+    until = time.monotonic() + policy.deadline
     try:
         for _ in range(MAX_REDIRECTS + 1):
             check_url(url, policy)
-            result = _get_once(http, url, policy, accept, headers or {})
+            result = _get_once(http, url, policy, accept, headers or {}, until)
             if isinstance(result, Fetched):
                 return result
             url = result
@@ -112,10 +123,13 @@ def _get_once(
     policy: FetchPolicy,
     accept: tuple[str, ...],
     headers: Mapping[str, str],
+    until: float,
 ) -> Fetched | str:
-    """One request: a Fetched, or the next URL to follow."""
+    """One request: a Fetched, or the next URL to follow (all before ``until``)."""
     try:
-        with http.stream("GET", url, headers=dict(headers)) as response:
+        with http.stream(
+            "GET", url, headers=dict(headers), timeout=_timeout(policy, until)
+        ) as response:
             kept = {k: response.headers[k] for k in KEPT_HEADERS if k in response.headers}
             if response.status_code == 304:
                 return Fetched(str(response.url), 304, "", b"", kept)
@@ -130,14 +144,33 @@ def _get_once(
                 raise ContentError(url, f"unexpected content type {content_type or 'none'!r}")
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > policy.max_bytes:
-                raise ContentError(url, f"larger than {policy.max_bytes} bytes")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > policy.max_bytes:
-                    raise ContentError(url, f"larger than {policy.max_bytes} bytes")
-            return Fetched(str(response.url), response.status_code, content_type, bytes(body), kept)
+                raise ContentError(url, f"larger than {policy.max_bytes} bytes ({policy.limits()})")
+            body = _read(response, url, policy, until)
+            return Fetched(str(response.url), response.status_code, content_type, body, kept)
     except httpx.TimeoutException as exc:
+        if time.monotonic() >= until:
+            raise ContentError(url, f"not finished in time ({policy.limits()})") from exc
         raise ContentError(url, f"timed out after {policy.timeout:g} s") from exc
     except httpx.HTTPError as exc:
         raise ContentError(url, f"fetch failed: {exc}") from exc
+
+
+def _timeout(policy: FetchPolicy, until: float) -> httpx.Timeout:
+    """The per-read timeout, never past the deadline."""
+    left = until - time.monotonic()
+    if left <= 0:
+        raise httpx.ReadTimeout("the deadline has passed")
+    return httpx.Timeout(min(policy.timeout, left))
+
+
+def _read(response: httpx.Response, url: str, policy: FetchPolicy, until: float) -> bytes:
+    """The body, stopped at the size cap or the deadline (checked after every chunk)."""
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > policy.max_bytes:
+            raise ContentError(url, f"larger than {policy.max_bytes} bytes ({policy.limits()})")
+        if time.monotonic() >= until:
+            received = f"{len(body)} bytes received"
+            raise ContentError(url, f"not finished in time, {received} ({policy.limits()})")
+    return bytes(body)

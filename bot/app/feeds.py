@@ -79,6 +79,7 @@ def _policy(settings: Settings) -> FetchPolicy:
         max_bytes=FEED_MAX_BYTES,
         allow_private=settings.allow_private_fetch,
         allowed_networks=settings.fetch_networks,
+        deadline=settings.fetch_deadline.total_seconds(),
     )
 
 

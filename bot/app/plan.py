@@ -132,6 +132,7 @@ def read_article(source: str, settings: Settings) -> Article:
         max_bytes=MAX_BYTES,
         allow_private=settings.allow_private_fetch,
         allowed_networks=settings.fetch_networks,
+        deadline=settings.fetch_deadline.total_seconds(),
     )
     return read_source(source, policy=policy)
 
@@ -182,6 +183,8 @@ def build_plan(
             counters=settings.counters,
             utm=settings.utm,
             link_post=link_post,
+            max_posts=settings.max_posts_per_thread,
+            overflow_mode=settings.overflow,  # type: ignore[arg-type]
         )
         if choices.immediate or store is None:
             times = [publish_at or now] * len(compiled)

@@ -9,13 +9,15 @@ in order. The cutting rules live in ``bot.compile.split``.
 
 from __future__ import annotations
 
-from bot.article import Article, Image, Section, ThreadMode
-from bot.compile import bluesky, reddit
+from bot.article import Article, Image, Overflow, Section, ThreadMode
+from bot.compile import bluesky, overflow, reddit
 from bot.compile.layout import Layout
 from bot.errors import ConfigError
 from bot.threads import LIMITS, Limits, PostDraft, ThreadDraft
 
-__all__ = ["compile_article", "render_text"]
+__all__ = ["DEFAULT_MAX_POSTS", "compile_article", "render_text"]
+
+DEFAULT_MAX_POSTS = 12
 
 
 def compile_article(
@@ -27,8 +29,14 @@ def compile_article(
     counters: bool = False,
     utm: bool = True,
     link_post: bool = False,
+    max_posts: int | None = DEFAULT_MAX_POSTS,
+    overflow_mode: Overflow = "continue",
 ) -> tuple[ThreadDraft, ...]:
-    """The threads ``article`` compiles to on ``platform`` ("bluesky" or "reddit")."""
+    """The threads ``article`` compiles to on ``platform`` ("bluesky" or "reddit").
+
+    Bluesky threads hold at most ``max_posts`` posts (None: no cap); a longer
+    section goes on in next threads or ends with a link (``bot.compile.overflow``).
+    The article's front-matter ``max_posts_per_thread`` and ``overflow`` win."""
     if platform not in LIMITS:
         raise ConfigError(f"unknown platform {platform!r} (expected one of {sorted(LIMITS)})")
     limits = limits or LIMITS[platform]
@@ -37,7 +45,9 @@ def compile_article(
         raise ConfigError(f"unknown thread_mode {mode!r} (expected 'section' or 'article')")
     groups = _groups(article, mode)
     if platform == "bluesky":
-        return tuple(_bluesky(article, groups, limits, counters, utm))
+        most = article.options.max_posts_per_thread or max_posts
+        how = article.options.overflow or overflow_mode
+        return tuple(_bluesky(article, groups, limits, counters, utm, most, how))
     return tuple(_reddit(article, groups, limits, link_post, utm))
 
 
@@ -69,12 +79,16 @@ def _bluesky(
     limits: Limits,
     counters: bool,
     utm: bool,
+    most: int | None,
+    how: Overflow,
 ) -> list[ThreadDraft]:
     out = []
     for index, sections in groups:
-        posts, warnings = bluesky.thread(article, sections, limits, counters=counters, utm=utm)
-        if posts:
-            out.append(ThreadDraft("bluesky", index, posts, warnings=warnings))
+        for posts, warnings in overflow.threads(
+            article, sections, limits, counters=counters, utm=utm, most=most, overflow=how
+        ):
+            if posts:
+                out.append(ThreadDraft("bluesky", index, posts, warnings=warnings))
     return out
 
 

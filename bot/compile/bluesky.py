@@ -17,25 +17,28 @@ end when needed.
 from __future__ import annotations
 
 import bisect
+import re
 
 from bot.article import Article, Code, Image, ListBlock, Paragraph, Quote, Section
 from bot.compile.layout import Layout, join, prefixed
 from bot.compile.split import Budget, cut
 from bot.compile.urls import tracked_url
-from bot.richtext import Rich, Span, absolute, render_inline, trim
+from bot.richtext import Rich, Span, absolute, render_inline
 from bot.threads import Embed, Facet, ImageRef, ImagesEmbed, Limits, LinkCard, PostDraft
 
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 PATH_SEP = " › "
 COUNTER_SEP = "\n\n"
 MANY_POSTS = 25
 
 
-def header(article: Article, section: Section) -> Rich:
-    """The first line of a section's thread."""
+def header(article: Article, section: Section, part: str = "") -> Rich:
+    """The first line of a section's thread; ``part`` (" (2/3)") marks a continued one."""
     if section.heading is None:
-        return render_inline(article.title, base=article.url)
+        return prefixed("", render_inline(article.title, base=article.url), part)
     heads = (*section.path, section.heading)
-    return join([render_inline(h, base=article.url) for h in heads], PATH_SEP)
+    rich = join([render_inline(h, base=article.url) for h in heads], PATH_SEP)
+    return prefixed("", rich, part)
 
 
 def block_rich(block: Paragraph | ListBlock | Quote | Code, base: str | None = None) -> Rich:
@@ -45,25 +48,42 @@ def block_rich(block: Paragraph | ListBlock | Quote | Code, base: str | None = N
     if isinstance(block, Quote):
         inner = render_inline(block.text, base=base)
         return prefixed("“", inner, "”") if inner.text else inner
-    if isinstance(block, Code):
-        return trim(Rich(block.text.replace("\r\n", "\n")))
+    if isinstance(block, Code):  # blank lines around go, the first line's indentation stays
+        lines = block.text.replace("\r\n", "\n").split("\n")
+        while lines and not lines[0].strip():
+            lines.pop(0)
+        return Rich("\n".join(lines).rstrip())
     items = [render_inline(item, base=base) for item in block.items]
     marks = [f"{block.start + i}. " if block.ordered else "• " for i in range(len(items))]
     return join([prefixed(m, r) for m, r in zip(marks, items, strict=True)], "\n")
 
 
-def render(article: Article, sections: list[Section], layout: Layout | None = None) -> Layout:
+def render(
+    article: Article, sections: list[Section], layout: Layout | None = None, part: str = ""
+) -> Layout:
     """Lay out ``sections`` (one thread) as text; each section starts a new post."""
     layout = layout or Layout()
     for index, section in enumerate(sections):
-        layout.add(header(article, section), sticky=True, fresh=index > 0)
+        layout.add(header(article, section, part if index == 0 else ""), sticky=True,
+                   fresh=index > 0)  # fmt: skip
         for block in section.blocks:
             if isinstance(block, Image):
-                layout.add_image(ImageRef(absolute(block.src, article.url) or block.src, block.alt))
-                continue
-            rich = block_rich(block, article.url)
-            layout.add(rich, sticky=rich.text.endswith(":"), rigid=isinstance(block, Code))
+                layout.add_image(ImageRef(image_src(block.src, article), block.alt))
+            else:
+                rich = block_rich(block, article.url)
+                layout.add(rich, sticky=rich.text.endswith(":"), rigid=isinstance(block, Code))
+            layout.block_ends.append(layout.size)
     return layout
+
+
+def image_src(src: str, article: Article) -> str:
+    """Where an image's bytes come from: a path relative to the article's file stays a
+    path (uploaded from disk beside the file), anything else resolves against the
+    article URL."""
+    local = not _SCHEME.match(src) and not src.startswith(("/", "#"))
+    if local and not _SCHEME.match(article.source or ""):
+        return src
+    return absolute(src, article.url) or src
 
 
 def thread(
@@ -73,9 +93,14 @@ def thread(
     *,
     counters: bool,
     utm: bool,
+    part: str = "",
+    most: int | None = None,
+    cuts: list[list[int]] | None = None,
 ) -> tuple[tuple[PostDraft, ...], tuple[str, ...]]:
-    """The posts of one thread and its warnings."""
-    layout = render(article, sections)
+    """The posts of one thread and its warnings; past ``most`` posts the thread is cut
+    and its last post says "Continue reading: <section link>" (needs the article URL).
+    ``cuts``, when given, receives where each block and each post ends in the text."""
+    layout = render(article, sections, part=part)
     text = layout.text
     card = _card(article, sections[0], utm)
     budget = Budget(limits.max_graphemes, limits.max_bytes)
@@ -89,7 +114,14 @@ def thread(
             budget.less(reserve, reserve),
         )
         slices = list(result.posts)
+        tail = _continue_reading(article, sections[0], utm) if most else None
+        if tail is not None and most and len(slices) > most:
+            slices = slices[: most - 1]
+        else:
+            tail = None
         images = _place_images(layout.images, slices, card is not None, limits.max_images)
+        if tail is not None:
+            images = images[: len(slices)]  # the images of the cut text are cut with it
         while len(slices) < len(images):
             slices.append((len(text), len(text)))
         if not counters or len(str(len(slices))) <= digits:
@@ -103,9 +135,21 @@ def thread(
             embed = ImagesEmbed(tuple(images[i]))
         body = text[start:end]
         if counters:
-            body += (COUNTER_SEP if body else "") + f"{i + 1}/{len(slices)}"
+            total = len(slices) + (tail is not None)
+            body += (COUNTER_SEP if body else "") + f"{i + 1}/{total}"
         posts.append(PostDraft(body, _facets(text, start, end, layout.spans), embed, langs))
+    if tail is not None:
+        body = tail.text + (f"{COUNTER_SEP}{len(posts) + 1}/{len(posts) + 1}" if counters else "")
+        facets = _facets(tail.text, 0, len(tail.text), list(tail.spans))
+        posts.append(PostDraft(body, facets, None, langs))
+    if cuts is not None:
+        cuts[:] = [layout.block_ends, [end for _, end in result.posts]]
     return tuple(posts), _warnings(sections, len(posts), result.cut_word, layout)
+
+
+def _continue_reading(article: Article, section: Section, utm: bool) -> Rich | None:
+    uri = tracked_url(article, section.anchor, "bluesky", utm=utm)
+    return render_inline(f"Continue reading: {uri}") if uri else None
 
 
 def _card(article: Article, section: Section, utm: bool) -> LinkCard | None:

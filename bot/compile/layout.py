@@ -20,6 +20,7 @@ class Layout:
     pieces: list[Piece] = field(default_factory=list)
     spans: list[Span] = field(default_factory=list)
     images: list[tuple[int, ImageRef]] = field(default_factory=list)
+    block_ends: list[int] = field(default_factory=list)  # text offset after each block
 
     @property
     def text(self) -> str:

@@ -31,9 +31,15 @@ _CLAUSE = regex.compile(
     rf"(?<=[,;:][{_CLOSE}]{{0,3}}){WS_ATOM}+|{WS_ATOM}+(?=[—–] )"
     rf"|(?<=[，、；：]){WS_ATOM}*{_EXT}"
 )
-_WORD = regex.compile(rf"{WS_ATOM}+|(?<={_CJK})(?={_CJK}){_EXT}")
+# A list marker never ends a post: no cut right after "• " or "12. " at a line start.
+_AFTER_MARK = r"(?<!(?:^|\n)[ \t]*(?:[•◦▪‣·●○■*-]|\d{1,3}[.)]))"
+_WORD = regex.compile(rf"{_AFTER_MARK}{WS_ATOM}+|(?<={_CJK})(?={_CJK}){_EXT}")
 _CLUSTER = regex.compile(r"\X")
+# In code a line cut keeps the next line's indentation and drops blank lines whole.
+_CODE_LINE = regex.compile(r"[^\S\n]*\n(?:[^\S\n]*\n)*")
+_NEVER = regex.compile(r"(?!)")
 LEVELS = (_LINE, _SENTENCE, _CLAUSE, _WORD)
+CODE_LEVELS = (_CODE_LINE, _NEVER, _NEVER, _WORD)
 GRAPHEME_LEVEL = len(LEVELS) + 1
 
 
@@ -76,8 +82,15 @@ class Cut:
 
 
 class _Packer:
-    def __init__(self, text: str, protected: list[tuple[int, int]], budget: Budget) -> None:
+    def __init__(
+        self,
+        text: str,
+        protected: list[tuple[int, int]],
+        budget: Budget,
+        code: list[tuple[int, int]] | None = None,
+    ) -> None:
         self.text = text
+        self.code = code or []
         self.simple = text.isascii()
         self.protected = sorted(protected)
         self.starts = [a for a, _ in self.protected]
@@ -177,10 +190,11 @@ class _Packer:
     ) -> tuple[list[tuple[int, int]], int]:
         """Pieces of ``[a, b)`` at the next level that cuts it; ``chars`` allows
         cutting between grapheme clusters when no word boundary is left."""
-        for finer in range(level + 1, len(LEVELS) + 1):
+        levels = CODE_LEVELS if any(ca <= a and b <= cb for ca, cb in self.code) else LEVELS
+        for finer in range(level + 1, len(levels) + 1):
             cuts = [
                 m.span()
-                for m in LEVELS[finer - 1].finditer(self.text, a, b)
+                for m in levels[finer - 1].finditer(self.text, a, b)
                 if a < m.start() and m.end() < b and not self.inside(*m.span())
             ]
             if cuts:
@@ -235,7 +249,8 @@ def cut(text: str, pieces: list[Piece], protected: list[tuple[int, int]], budget
     after it: the group moves to a new post whole when it fits one, and when it
     is split the sticky piece keeps at least the start of what follows.
     """
-    packer = _Packer(text, protected, budget)
+    code = [(p.start, p.end) for p in pieces if p.rigid]
+    packer = _Packer(text, protected, budget, code)
     for group in _groups([p for p in pieces if p.end > p.start or p.fresh]):
         if group[0].fresh:
             packer.flush()

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from bot.article import Options
+from bot.article import OVERFLOWS, Options
 from bot.errors import ContentError
 
 PLATFORMS = ("bluesky", "reddit")
@@ -111,7 +111,9 @@ def interpret(front: FrontMatter, source: str) -> Meta:
         split_level=check.level("split_level"),
         thread_mode=check.choice("thread_mode", THREAD_MODES),  # type: ignore[arg-type]
         evergreen=check.duration("evergreen"),
-        max_reshares=check.count("max_reshares"),
+        max_reshares=check.count("max_reshares", least=0),
+        max_posts_per_thread=check.count("max_posts_per_thread"),
+        overflow=check.choice("overflow", OVERFLOWS),  # type: ignore[arg-type]
     )
     return Meta(
         title=check.text("title"),
@@ -181,12 +183,12 @@ class _Checker:
             raise self.fail(key, f"expected a duration such as 30d or 12h, got {value!r}")
         return value.strip() if value else None
 
-    def count(self, key: str) -> int | None:
+    def count(self, key: str, least: int = 1) -> int | None:
         value = self.values.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(key, f"expected a whole number, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise self.fail(key, f"expected a whole number of at least {least}, got {value!r}")
         return value
 
     def choice(self, key: str, allowed: tuple[str, ...]) -> str | None:
@@ -231,8 +233,8 @@ class _Checker:
 # purpose; anything else is probably a typo and gets a warning.
 KNOWN_KEYS = frozenset(
     {"title", "lang", "language", "tags", "image", "publish_at", "platforms", "subreddit",
-     "flair", "split_level", "thread_mode", "evergreen", "max_reshares", *_SUMMARY_KEYS,
-     *_URL_KEYS}
+     "flair", "split_level", "thread_mode", "evergreen", "max_reshares",
+     "max_posts_per_thread", "overflow", *_SUMMARY_KEYS, *_URL_KEYS}
 )  # fmt: skip
 IGNORED_KEYS = frozenset(
     {"layout", "date", "author", "authors", "categories", "category", "permalink", "draft",

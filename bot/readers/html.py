@@ -1,9 +1,15 @@
 """HTML page -> Article: the main body through trafilatura, metadata from <head> (pure).
 
-trafilatura finds the article body and drops navigation, sidebars, comments and
-footers, but it flattens ``<pre>`` code (it keeps the first line, or loses the
-line breaks of code laid out in tables), so each code block is swapped for a
-placeholder paragraph first and put back, line by line, afterwards.
+The page is prepared first (``bot.readers.htmldom``: code set aside, spaces
+moved out of inline elements, loose text wrapped in paragraphs), trafilatura
+finds the article body (dropping navigation, sidebars, comments and footers)
+and ``bot.readers.htmlwalk`` turns its XML into headings and blocks. Images
+and the headings trafilatura left out are put back beside the text they stand
+next to on the page. When trafilatura keeps far less than the page's text
+(outside navigation, forms and links), or nothing, the page's main content
+(<main>, role=main, <article>, else the body) is read directly, keeping its
+structure.
+
 Metadata: title (og:title, else <title>, else the first h1), URL (canonical,
 og:url, else the page's own URL), lang (<html lang>), summary (og:description
 or meta description), image (og:image), tags (article:tag, keywords).
@@ -12,20 +18,23 @@ Links and images are made absolute against the page URL.
 
 from __future__ import annotations
 
-import re
+import copy
 from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
 import trafilatura
 
-from bot.article import Article, Block, Code, Image, ListBlock, Paragraph, Quote
+from bot.article import Article, Image, ListBlock, Paragraph, Quote
 from bot.errors import ContentError
-from bot.readers.inline import code_span, escape, guess_lang, link, normalize
+from bot.readers import htmldom
+from bot.readers.htmlwalk import Walker
+from bot.readers.inline import guess_lang, normalize, plain
 from bot.readers.sections import Heading, Item, build_sections
 
-_PLACEHOLDER = "sharebotcodeblock{:04d}"
-_PLACEHOLDER_RE = re.compile(r"^sharebotcodeblock(\d{4})$")
+# Below this share of the page's words (outside navigation, forms and links) the
+# extraction lost the article: on real news pages it keeps 25-100 %.
+KEPT_SHARE = 0.2
 
 
 def read_html(
@@ -34,22 +43,15 @@ def read_html(
     """Read an HTML page; see the module docstring."""
     doc = _parse(text, source)
     meta = _Meta(doc, base_url)
-    codes = _swap_code(doc)
-    body = trafilatura.extract(
-        lxml.html.tostring(doc, encoding="unicode"),
-        output_format="xml",
-        include_links=True,
-        include_images=True,
-        include_formatting=True,
-        include_tables=True,
-        include_comments=False,
-    )
-    if not body:
-        raise ContentError(source, "no article body found in the HTML page")
-    walker = _Walker(meta.url or base_url, codes, normalize(meta.title or ""))
-    items = walker.walk(lxml.etree.fromstring(body.encode("utf-8")))
+    htmldom.drop_scripts(doc)
+    codes = htmldom.swap_code(doc)
+    htmldom.hoist_spaces(doc)
+    htmldom.wrap_loose(doc)
+    walker = Walker(meta.url or base_url, codes, normalize(meta.title or ""))
+    items = _body(doc, walker)
     if not any(not isinstance(i, Heading) for i in items):
         raise ContentError(source, "no article body found in the HTML page")
+    items = _put_back(items, htmldom.extras(doc), walker)
     title = meta.title or next((i.text for i in items if isinstance(i, Heading)), source)
     return Article(
         title=title,
@@ -61,6 +63,98 @@ def read_html(
         sections=build_sections(items, split_level),
         source=source,
     )
+
+
+def _body(doc: lxml.html.HtmlElement, walker: Walker) -> list[Item]:
+    """The extracted body's items, or the main content's when extraction lost most of it."""
+    body = trafilatura.extract(
+        lxml.html.tostring(doc, encoding="unicode"),
+        output_format="xml",
+        include_links=True,
+        include_images=False,
+        include_formatting=True,
+        include_tables=True,
+        include_comments=False,
+    )
+    items = walker.walk(lxml.etree.fromstring(body.encode("utf-8"))) if body else []
+    kept = htmldom.words(_items_text(items))
+    page = doc.find("body")
+    # All the body's words bound its content words: most pages pass the cheap test.
+    if body and kept >= KEPT_SHARE * htmldom.words(page.text_content()):
+        return items
+    if body and kept >= KEPT_SHARE * htmldom.content_words(page):
+        return items
+    main = copy.deepcopy(htmldom.main_element(doc))
+    htmldom.strip_clutter(main)
+    fallback = Walker(walker.base, walker.codes, walker.title).walk(htmldom.as_xml(main))
+    return fallback if htmldom.words(_items_text(fallback)) > kept else items
+
+
+def _items_text(items: list[Item]) -> str:
+    parts: list[str] = []
+    for item in items:
+        if isinstance(item, Heading | Paragraph | Quote):
+            parts.append(plain(item.text))
+        elif isinstance(item, ListBlock):
+            parts += [plain(i) for i in item.items]
+    return " ".join(parts)
+
+
+def _item_keys(item: Item) -> list[str]:
+    if isinstance(item, Heading | Paragraph | Quote):
+        return [htmldom.key(plain(item.text))]
+    if isinstance(item, ListBlock):
+        return [htmldom.key(plain(i)) for i in item.items]
+    return []
+
+
+class _Places:
+    """Where each text block of the page is among the items: by key and occurrence."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.at: dict[tuple[str, int], int] = {}
+        seen: dict[str, int] = {}
+        for index, item in enumerate(items):
+            for found in _item_keys(item):
+                seen[found] = seen.get(found, 0) + 1
+                self.at[(found, seen[found])] = index
+
+    def get(self, place: tuple[str, int] | None) -> int | None:
+        return None if place is None else self.at.get(place)
+
+
+def _put_back(items: list[Item], extras: list[htmldom.Extra], walker: Walker) -> list[Item]:
+    """Images after the text block they follow on the page, inside the article body;
+    headings the extraction dropped before the block they head."""
+    places = _Places(items)
+    have = {htmldom.key(i.text) for i in items if isinstance(i, Heading)}
+    extracted = set(have)
+    have.add(htmldom.key(walker.title))
+    after: dict[int, list[Item]] = {}
+    before: dict[int, list[Item]] = {}
+    for extra in extras:
+        spot, next_spot = places.get(extra.before), places.get(extra.after)
+        if extra.kind == "image" and spot is not None:
+            # inside the body: the next block is in it too, and so is any heading before it
+            inside = extra.after is None or next_spot is not None
+            if inside and (extra.heading_after is None or extra.heading_after in extracted):
+                src = urljoin(walker.base or "", extra.text)
+                after.setdefault(spot, []).append(Image(src, extra.alt))
+        elif extra.kind == "heading" and next_spot is not None:
+            name = htmldom.key(extra.text)
+            if name not in have and (extra.before is None or spot is not None):
+                have.add(name)
+                before.setdefault(next_spot, []).append(Heading(extra.text, extra.level))
+    out: list[Item] = []
+    shown: set[str] = set()
+    for index, item in enumerate(items):
+        out += before.get(index, [])
+        out.append(item)
+        for image in after.get(index, []):
+            if isinstance(image, Image) and image.src not in shown:
+                shown.add(image.src)
+                out.append(image)
+    return out
 
 
 def _parse(text: str, source: str) -> lxml.html.HtmlElement:
@@ -77,10 +171,23 @@ class _Meta:
     """Title, URL, lang, summary, image and tags from the page head."""
 
     def __init__(self, doc: lxml.html.HtmlElement, base_url: str | None) -> None:
-        canonical = _first(doc, "//link[@rel='canonical']/@href")
-        self.url = _abs(base_url, canonical or _prop(doc, "og:url")) or base_url
+        props: dict[str, str] = {}
+        tags: list[str] = []
+        for meta in doc.iter("meta"):
+            name = meta.get("property") or meta.get("name") or ""
+            content = (meta.get("content") or "").strip()
+            if name == "article:tag" and content:
+                tags.append(content)
+            elif content:
+                props.setdefault(name, content)
+        canonical = next(
+            (h for h in doc.xpath("//link[@rel='canonical']/@href") if str(h).strip()), None
+        )
+        self.url = _abs(base_url, str(canonical).strip() if canonical else props.get("og:url"))
+        self.url = self.url or base_url
         h1s = [" ".join(h.text_content().split()) for h in doc.iter("h1")]
-        title = _prop(doc, "og:title") or _first(doc, "//title/text()") or next(iter(h1s), None)
+        page_title = doc.findtext(".//title")
+        title = props.get("og:title") or (page_title or "").strip() or next(iter(h1s), None)
         if title:  # "Post · Site name" -> "Post", when the page's h1 says so
             title = max(
                 (h for h in h1s if h and normalize(title).startswith(normalize(h))),
@@ -91,141 +198,13 @@ class _Meta:
         self.lang = (
             doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
         ).strip() or None
-        self.summary = _prop(doc, "og:description") or _name(doc, "description")
-        self.image = _abs(self.url, _prop(doc, "og:image"))
-        keywords = _name(doc, "keywords") or ""
-        tags = doc.xpath("//meta[@property='article:tag']/@content")
+        self.summary = props.get("og:description") or props.get("description")
+        self.image = _abs(self.url, props.get("og:image"))
+        keywords = props.get("keywords", "")
         self.tags = tuple(t.strip() for t in [*tags, *keywords.split(",")] if t.strip())
-
-
-def _first(doc: lxml.html.HtmlElement, xpath: str) -> str | None:
-    found = doc.xpath(xpath)
-    return str(found[0]).strip() if found and str(found[0]).strip() else None
-
-
-def _prop(doc: lxml.html.HtmlElement, name: str) -> str | None:
-    return _first(doc, f"//meta[@property='{name}' or @name='{name}']/@content")
-
-
-def _name(doc: lxml.html.HtmlElement, name: str) -> str | None:
-    return _first(doc, f"//meta[@name='{name}']/@content")
 
 
 def _abs(base: str | None, href: str | None) -> str | None:
     if not href:
         return None
     return urljoin(base, href) if base else href
-
-
-def _swap_code(doc: lxml.html.HtmlElement) -> list[str]:
-    """Replace each <pre> (or the code table holding it) with a placeholder paragraph."""
-    codes: list[str] = []
-    for pre in list(doc.iter("pre")):
-        for br in pre.iter("br"):
-            br.tail = "\n" + (br.tail or "")
-        code = pre.text_content().strip("\n")
-        holder = next((a for a in pre.iterancestors("table")), pre)
-        if holder.getparent() is None or not code.strip():
-            continue
-        paragraph = lxml.html.Element("p")
-        paragraph.text = _PLACEHOLDER.format(len(codes))
-        paragraph.tail = holder.tail
-        holder.getparent().replace(holder, paragraph)
-        codes.append(code)
-    return codes
-
-
-class _Walker:
-    """Walks trafilatura's XML (head, p, list, quote, code, graphic, table)."""
-
-    def __init__(self, base: str | None, codes: list[str], title: str) -> None:
-        self.base = base
-        self.codes = codes
-        self.title = title
-        self.items: list[Item] = []
-
-    def walk(self, root: lxml.etree._Element) -> list[Item]:
-        main = root.find("main")
-        for element in main if main is not None else root:
-            self.block(element)
-        return self.items
-
-    def block(self, element: lxml.etree._Element) -> None:
-        tag = element.tag
-        if tag == "head":
-            self.heading(element)
-        elif tag == "p":
-            self.paragraph(element)
-        elif tag == "list":
-            items = tuple(t for t in (self.inline(i) for i in element.iter("item")) if t)
-            if items:
-                self.items.append(ListBlock(items, ordered=element.get("rend") == "ol"))
-        elif tag == "quote":
-            self.add(Quote(self.inline(element)))
-        elif tag == "code":
-            self.add(Code("".join(element.itertext()).strip("\n")))
-        elif tag == "graphic":
-            self.image(element)
-        else:
-            for child in element:
-                self.block(child)
-
-    def add(self, block: Block) -> None:
-        if getattr(block, "text", "x").strip():
-            self.items.append(block)
-
-    def heading(self, element: lxml.etree._Element) -> None:
-        text = " ".join(_visible(element).split()).rstrip("#").strip()
-        rend = element.get("rend", "")
-        level = int(rend[1]) if re.fullmatch(r"h[1-6]", rend) else 2
-        if text and normalize(text) != self.title:
-            self.items.append(Heading(text, level))
-
-    def paragraph(self, element: lxml.etree._Element) -> None:
-        found = _PLACEHOLDER_RE.match("".join(element.itertext()).strip())
-        if found and int(found.group(1)) < len(self.codes):
-            self.items.append(Code(self.codes[int(found.group(1))]))
-            return
-        for graphic in element.iter("graphic"):
-            self.image(graphic)
-        self.add(Paragraph(self.inline(element)))
-
-    def image(self, element: lxml.etree._Element) -> None:
-        src = element.get("src")
-        if src:
-            self.items.append(Image(urljoin(self.base or "", src), element.get("alt", "") or ""))
-
-    def inline(self, element: lxml.etree._Element) -> str:
-        """Inline Markdown for an element's mixed content."""
-        return " ".join(self._inline(element).split())
-
-    def _inline(self, element: lxml.etree._Element) -> str:
-        parts = [escape(element.text or "")]
-        for child in element:
-            parts.append(self._child(child))
-            parts.append(escape(child.tail or ""))
-        return "".join(parts)
-
-    def _child(self, child: lxml.etree._Element) -> str:
-        inner = self._inline(child).strip()
-        if child.tag == "ref":
-            target = urljoin(self.base or "", child.get("target", ""))
-            return link(inner, target) if inner and target else inner or target
-        if child.tag == "code":
-            return code_span(" ".join("".join(child.itertext()).split()))
-        if child.tag == "hi" and inner:
-            marker = {"#b": "**", "#i": "*", "#t": "`"}.get(child.get("rend", ""), "")
-            return f"{marker}{inner}{marker}"
-        if child.tag in ("lb", "graphic"):
-            return " "
-        return inner
-
-
-def _visible(element: lxml.etree._Element) -> str:
-    """Text of a heading without permalink markers such as a trailing "#" link."""
-    parts = [element.text or ""]
-    for child in element:
-        if not (child.tag == "ref" and "".join(child.itertext()).strip() in ("#", "¶", "🔗")):
-            parts.append("".join(child.itertext()))
-        parts.append(child.tail or "")
-    return "".join(parts)

@@ -66,16 +66,18 @@ def normalize(text: str) -> str:
 
 
 _SCRIPTS = (
-    ("ja", ((0x3040, 0x30FF),)),
-    ("zh", ((0x4E00, 0x9FFF), (0x3400, 0x4DBF))),
-    ("ko", ((0xAC00, 0xD7AF),)),
-    ("ru", ((0x0400, 0x04FF),)),
-    ("ar", ((0x0600, 0x06FF),)),
-    ("he", ((0x0590, 0x05FF),)),
-    ("el", ((0x0370, 0x03FF),)),
-    ("th", ((0x0E00, 0x0E7F),)),
-    ("hi", ((0x0900, 0x097F),)),
+    ("ja", "\u3040-\u30ff"),
+    ("zh", "\u4e00-\u9fff\u3400-\u4dbf"),
+    ("ko", "\uac00-\ud7af"),
+    ("ru", "\u0400-\u04ff"),
+    ("ar", "\u0600-\u06ff"),
+    ("he", "\u0590-\u05ff"),
+    ("el", "\u0370-\u03ff"),
+    ("th", "\u0e00-\u0e7f"),
+    ("hi", "\u0900-\u097f"),
 )
+_SCRIPT_RES = tuple((lang, re.compile(f"[{chars}]")) for lang, chars in _SCRIPTS)
+_NOT_LETTER = re.compile(r"[\W\d_]+")
 
 
 def guess_lang(text: str) -> str | None:
@@ -84,11 +86,11 @@ def guess_lang(text: str) -> str | None:
     Latin text gives None: the script alone cannot tell English from French.
     Japanese (kana) wins over Chinese when both appear.
     """
-    letters = [ord(ch) for ch in text[:20_000] if ch.isalpha()]
+    letters = _NOT_LETTER.sub("", text[:20_000])
     if not letters:
         return None
-    for lang, ranges in _SCRIPTS:
-        share = sum(1 for cp in letters if any(lo <= cp <= hi for lo, hi in ranges))
+    for lang, script in _SCRIPT_RES:
+        share = len(script.findall(letters))
         threshold = 0.05 if lang == "ja" else 0.3
         if share / len(letters) >= threshold:
             return lang

@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from bot.article import Article, Block, Code, Image, ListBlock, Paragraph, Quote
-from bot.readers import frontmatter, liquid
+from bot.readers import frontmatter, liquid, sitemarks
 from bot.readers.inline import code_span, escape, guess_lang, plain
 from bot.readers.mdinline import InlineRenderer, resolve
 from bot.readers.plaintext import title_from_source
@@ -45,8 +45,8 @@ def read_markdown(
     meta = frontmatter.interpret(front, source)
     base = meta.url or base_url
     parser = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    walker = _Walker(InlineRenderer(base), parser)
-    items = walker.walk(parser.parse(liquid.expand(body)))
+    walker = _Walker(InlineRenderer(base, base_url), parser)
+    items = walker.walk(parser.parse(sitemarks.expand(liquid.expand(body))))
     title, items = _title(meta.title, items, source)
     level = split_level if split_level is not None else meta.options.split_level
     options = replace(meta.options, split_level=level)
@@ -119,8 +119,8 @@ class _Walker:
     def on_paragraph_open(self, token: Token, inline: Token | None) -> None:
         children = (inline.children or []) if inline else []
         text, images = self.inline.render(children)
-        if not re.search(r"\w", plain(text)):
-            text = ""  # "###", "* * *": an end mark, not text
+        if not re.search(r"\w", plain(text)) or sitemarks.is_marker(plain(text)):
+            text = ""  # "###", "* * *", "photo.jpg", ".loud": a mark, not text
         leading = bool(children) and children[0].type == "image"
         blocks: list[Block] = [Paragraph(text)] if text else []
         blocks = [*images, *blocks] if leading else [*blocks, *images]
@@ -201,6 +201,8 @@ def _as_inline_code(code: str) -> str:
 def _html_blocks(raw: str, inline: InlineRenderer, parser: MarkdownIt) -> list[Block]:
     """Images, ``<pre>`` code, or the text of a raw HTML block read as inline Markdown."""
     images = [_img(tag, inline) for tag in _IMG.findall(raw)]
+    if re.search(r"<table\b", raw, re.IGNORECASE):
+        return [*images, *_html_table(raw, inline)]
     if re.search(r"<pre\b", raw, re.IGNORECASE):
         code = htmllib.unescape(_TAGS.sub("", raw)).strip("\n")
         return [Code(code)] if code.strip() else []
@@ -213,9 +215,24 @@ def _html_blocks(raw: str, inline: InlineRenderer, parser: MarkdownIt) -> list[B
     return [*images, *([Paragraph(text)] if text else [])]
 
 
+def _html_table(raw: str, inline: InlineRenderer) -> list[Block]:
+    """An HTML table in Markdown, read like one on a page: a row per list item."""
+    import lxml.html  # only documents with raw HTML tables pay for lxml
+
+    from bot.readers import htmldom
+    from bot.readers.htmlwalk import Walker
+
+    try:
+        root = lxml.html.fragment_fromstring(raw, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return []
+    items = Walker(inline.base, [], "").walk(htmldom.as_xml(root))
+    return [i for i in items if not isinstance(i, Heading)]
+
+
 def _img(tag: str, inline: InlineRenderer) -> Image:
     attrs = {m.group(1).lower(): m.group(2) or m.group(3) or "" for m in _ATTR.finditer(tag)}
-    return Image(inline.url(htmllib.unescape(attrs.get("src", ""))), attrs.get("alt", ""))
+    return Image(inline.image_url(htmllib.unescape(attrs.get("src", ""))), attrs.get("alt", ""))
 
 
 def _bold_headings(items: list[Item]) -> list[Item]:

@@ -28,15 +28,32 @@ from dataclasses import dataclass
 from bot.article import Article, Block, Code, ListBlock, Paragraph
 from bot.readers.inline import escape, normalize
 from bot.readers.sections import Heading, Item, build_sections
-from bot.readers.textblocks import Chunk, chunk_lines, looks_like_code
+from bot.readers.textblocks import Chunk, chunk_lines, is_menu, looks_like_code
 
 _END_MARKERS = re.compile(
-    r"^(share (this|on|via)\b.*|share:?|posted by \w.*|\d+ comments?|post a comment|"
-    r"leave a (reply|comment)|comments|about the author|related (posts|articles|stories))$",
+    r"^(share (this|on|via)\b.*|posted by \w.*|\d+ comments?|post a comment|"
+    r"leave a (reply|comment)|comments|about the authors?|related (posts|articles|stories)|"
+    r"more from \w.*|you (may|might) also like.*|recommended( for you)?|read next|"
+    r"most (read|popular)|(©|copyright ©?|\(c\))\s*\d{4}\b.*)$",
     re.IGNORECASE,
 )
 _CHROME = re.compile(r"^(skip to (main )?content|menu|search|home|navigation)$", re.IGNORECASE)
 _BYLINE = re.compile(r"\b(by|on|posted|updated|published)\b.*\d{4}", re.IGNORECASE)
+# Lines that are page furniture wherever they stand: share/follow/sign-up prompts,
+# bylines and datelines, copyright lines.
+_CLUTTER = re.compile(
+    r"^(share:?|share (this|on \w+|via \w+).*|follow( us)?( on \w+)?|follow @\w+|sign up|"
+    r"sign in|log in|subscribe|subscribe (now|today|to our newsletter)|advertisement|"
+    r"print|email|tweet|listen to this article|\d+ min(ute)? read|"
+    r"(written |reported |photos? )?by (?-i:[A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3})"
+    r"(\s*[,|·•]\s.*)?|(published|updated|posted)( on)?:? .*\d.*|"
+    r"(©|copyright ©?|\(c\))\s*\d{4}\b.*|all rights reserved\.?)$",
+    re.IGNORECASE,
+)
+_CAPS_HEADING = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*$")
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+[A-Z]")
+_SHORT_HEADING = 60
+_FURNITURE_WORDS = 12  # a clutter or end-marker line is short; prose is not furniture
 _BODY_CHARS = 100
 TOP_LEVEL = 2
 
@@ -44,7 +61,7 @@ TOP_LEVEL = 2
 def read_plain(text: str, *, source: str, split_level: int | None = None) -> Article:
     """Read pasted plain text; see the module docstring for the rules."""
     lines = _cut_footer([line.rstrip() for line in text.splitlines()])
-    chunks = chunk_lines(lines)
+    chunks = _split_headings([c for c in chunk_lines(lines) if not _clutter(c)])
     title, chunks = _take_title(chunks, source)
     items = _items(chunks, title)
     return Article(
@@ -61,19 +78,46 @@ def read_plain(text: str, *, source: str, split_level: int | None = None) -> Art
 
 def _cut_footer(lines: list[str]) -> list[str]:
     for index in range(len(lines) * 2 // 5, len(lines)):
-        if _END_MARKERS.match(lines[index].strip()):
+        line = lines[index].strip()
+        if len(line.split()) <= _FURNITURE_WORDS and _END_MARKERS.match(line):
             return lines[:index]
     return lines
 
 
+def _clutter(chunk: Chunk) -> bool:
+    """A share prompt, byline, copyright line or menu (very short lines) anywhere."""
+    if chunk.kind == "text" and len(chunk.lines) == 1:
+        line = chunk.lines[0].strip()
+        return len(line.split()) <= _FURNITURE_WORDS and bool(_CLUTTER.match(line))
+    return chunk.kind == "text" and is_menu(chunk)
+
+
+def _split_headings(chunks: list[Chunk]) -> list[Chunk]:
+    """A paragraph whose first line is a short ALL-CAPS or numbered ("2.1 Results")
+    heading, with no blank line after it: the heading becomes a chunk of its own."""
+    out: list[Chunk] = []
+    for chunk in chunks:
+        first = chunk.lines[0].strip() if chunk.lines else ""
+        rest = chunk.lines[1:]
+        shown = _CAPS_HEADING.match(first) or _NUMBERED_HEADING.match(first)
+        heads = shown and len(first) <= _SHORT_HEADING and is_heading_line(first)
+        if chunk.kind == "text" and rest and heads and rest[0].strip()[:1].isupper():
+            out += [Chunk("text", [first]), Chunk("text", rest)]
+        else:
+            out.append(chunk)
+    return out
+
+
 def _take_title(chunks: list[Chunk], source: str) -> tuple[str, list[Chunk]]:
     """The title and the chunks after the leading page furniture."""
+    if chunks and chunks[0].kind == "heading" and chunks[0].depth == 1:
+        return chunks[0].lines[0], chunks[1:]  # "Release Notes\n=====" opens the text
     body = next((i for i, c in enumerate(chunks) if _is_body(c)), len(chunks))
     lead = chunks[:body]
     candidates = [c.lines[0].strip() for c in lead if c.kind == "text" and len(c.lines) == 1]
     candidates = [t for t in candidates if _titlish(t)]
     furniture = body < len(chunks) and any(
-        c.kind != "text" or _CHROME.match(c.lines[0].strip()) for c in lead
+        c.kind not in ("text", "heading") or _CHROME.match(c.lines[0].strip()) for c in lead
     )
     if furniture and candidates:
         return max(candidates, key=len), chunks[body:]
@@ -81,6 +125,8 @@ def _take_title(chunks: list[Chunk], source: str) -> tuple[str, list[Chunk]]:
         first = chunks[0].lines[0].strip()
         if _titlish(first):
             return first, chunks[1:]
+    if candidates and body < len(chunks):
+        return candidates[0], [c for c in chunks if c.lines != [candidates[0]]]
     return title_from_source(source), chunks
 
 
@@ -130,6 +176,12 @@ def _items(chunks: list[Chunk], title: str) -> list[Item]:
     numbers: dict[int, int] = {}
     after_heading = False
     for index, chunk in enumerate(chunks):
+        if chunk.kind == "heading" or _numbered_depth(chunk):
+            explicit = _explicit_heading(chunk, title)
+            if explicit is not None:
+                items.append(explicit)
+                stack, after_heading = [], True
+            continue
         head = _heading_text(chunk, chunks[index + 1 : index + 2])
         if head is None:
             blocks = _blocks(chunk)
@@ -152,6 +204,25 @@ def _items(chunks: list[Chunk], title: str) -> list[Item]:
         stack.append(_Level(heading))
         after_heading = True
     return items
+
+
+def _explicit_heading(chunk: Chunk, title: str) -> Heading | None:
+    """An underlined or decimal-numbered heading: its level is given, not guessed."""
+    text = " ".join(chunk.lines[0].split())
+    depth = chunk.depth or _numbered_depth(chunk)
+    return None if normalize(text) == normalize(title) else Heading(text, TOP_LEVEL + depth - 1)
+
+
+def _numbered_depth(chunk: Chunk) -> int:
+    """2 for "2.1 Methods", 3 for "2.1.4 Sampling": a decimal-numbered heading line
+    (0 otherwise; "2. Results" is left to the ordered-heading rule)."""
+    if chunk.kind != "text" or len(chunk.lines) != 1:
+        return 0
+    line = chunk.lines[0].strip()
+    found = _NUMBERED_HEADING.match(line)
+    if not found or "." not in found.group(1) or not is_heading_line(line):
+        return 0
+    return found.group(1).count(".") + 1
 
 
 def _heading_text(chunk: Chunk, following: list[Chunk]) -> str | None:

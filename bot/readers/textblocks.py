@@ -7,7 +7,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Literal
 
-ChunkKind = Literal["text", "code", "bullet", "ordered"]
+ChunkKind = Literal["text", "code", "bullet", "ordered", "heading"]
 
 _BULLET = re.compile(r"^\s*[•\-*–□▪◦‣·●○■](?:\s+(.*))?$")
 _ORDERED = re.compile(r"^\s*(\d{1,3})[.)]\s+(\S.*)$")
@@ -21,16 +21,21 @@ _CODE = re.compile(
     r"[{};,(]\s*(//.*)?$|^\s*[})\]]|^\s*(var|let|const|function|return|import|def|class)\s"
 )
 _LONG_ITEM = 60
+_UNDERLINE = re.compile(r"^\s*(={3,}|-{3,})\s*$")
+_LONE_BULLET = re.compile(r"^\s*[•\-*–□▪◦‣·●○■]\s*$")
+_MENU_WORDS = 3
 
 
 @dataclass
 class Chunk:
-    """Consecutive lines of one kind; ``items`` for lists, ``start`` their first number."""
+    """Consecutive lines of one kind; ``items`` for lists, ``start`` their first number;
+    ``depth`` for a heading underlined with ``===`` (1) or ``---`` (2)."""
 
     kind: ChunkKind
     lines: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
     start: int = 1
+    depth: int = 0
 
 
 def looks_like_code(lines: list[str]) -> bool:
@@ -46,16 +51,45 @@ def is_furniture(line: str) -> bool:
     return bool(_FORM_FIELD.search(line)) or (len(parts) > 1 and set(parts) <= _SOCIAL)
 
 
+def is_menu(chunk: Chunk) -> bool:
+    """Three or more lines of at most three words, none ending a sentence: a menu."""
+    return len(chunk.lines) >= 3 and all(
+        len(line.split()) <= _MENU_WORDS and not line.rstrip().endswith((".", "!", "?", ":"))
+        for line in chunk.lines
+    )
+
+
 def chunk_lines(lines: list[str]) -> list[Chunk]:
-    """Group lines into chunks; code chunks separated only by blank lines merge."""
+    """Group lines into chunks; code chunks separated only by blank lines merge.
+
+    A line underlined with ``===`` or ``---`` is a heading chunk of its own; a bullet
+    alone on its line takes the next line as its text (no lone bullets)."""
     chunks: list[Chunk] = []
     current: Chunk | None = None
-    for line in lines:
-        if not line.strip() or is_furniture(line):
+    lines = _join_lone_bullets(lines)
+    for index, line in enumerate(lines):
+        if not line.strip() or is_furniture(line) or _UNDERLINE.match(line):
+            current = None
+            continue
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        underline = _UNDERLINE.match(following)
+        if underline and current is None and len(line) <= 120:
+            depth = 1 if underline.group(1)[0] == "=" else 2
+            chunks.append(Chunk("heading", [line.strip()], depth=depth))
             current = None
             continue
         current = _add(chunks, current, line)
     return _merge_code([_classify(c) for c in chunks])
+
+
+def _join_lone_bullets(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        if out and _LONE_BULLET.match(out[-1]) and line.strip():
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+    return out
 
 
 def _add(chunks: list[Chunk], current: Chunk | None, line: str) -> Chunk:

@@ -59,7 +59,7 @@ def test_human_output_shows_counts_posts_and_warnings(
     assert code == 0
     assert "graphemes" in out and "bytes" in out and "1/2" in out
     assert "[link card] https://ex.com/a?utm_source=bluesky" in out
-    assert "image without alt text: https://ex.com/pic.png" in out
+    assert "image without alt text: pic.png" in out  # uploaded from beside the file
     assert "title: T" in out
 
 

@@ -112,6 +112,9 @@ def test_accounts(write_toml: Write) -> None:
         ('every = "soon"\n', "every", "not a duration"),
         ('stale_after = "0h"\n', "stale_after", "positive"),
         ('stale_policy = "burst"\n', "stale_policy", "review, reslot"),
+        ('overflow = "truncate"\n', "overflow", "continue, link"),
+        ("max_posts_per_thread = 0\n", "max_posts_per_thread", "expected a positive integer"),
+        ('fetch_deadline = "later"\n', "fetch_deadline", "not a duration"),
         ('colour = "blue"\n', "colour", "unknown key"),
         ("utm = 3\n", "utm", "expected bool"),
         ("slots = \"Mon 09:00\"\n", "slots", "expected list"),
@@ -191,6 +194,15 @@ def test_example_config_loads() -> None:
     settings = load(str(example), env=env)
     assert settings.bluesky and settings.reddit
     assert settings.timezone == "Europe/Berlin"
+
+
+def test_thread_cap_and_fetch_deadline(write_toml: Write) -> None:
+    assert (Settings().max_posts_per_thread, Settings().overflow) == (12, "continue")
+    assert Settings().fetch_deadline == timedelta(seconds=20)
+    path = write_toml('max_posts_per_thread = 8\noverflow = "link"\nfetch_deadline = "5s"\n')
+    settings = load(path, env={})
+    assert (settings.max_posts_per_thread, settings.overflow) == (8, "link")
+    assert settings.fetch_deadline == timedelta(seconds=5)
 
 
 def test_grammar() -> None:

@@ -26,6 +26,7 @@ class Route:
     body: bytes = b""
     hold: bool = False
     send_length: bool = True
+    drip: float = 0.0  # seconds between single bytes of the body: a slow server
 
 
 @dataclass
@@ -58,7 +59,13 @@ def _handler(server: PageServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             # the client gives up on a too-large body, as it should
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.wfile.write(route.body)
+                if not route.drip:
+                    self.wfile.write(route.body)
+                for byte in route.body if route.drip else b"":
+                    if server.release.wait(timeout=route.drip):
+                        return  # the test is over
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -88,6 +88,23 @@ def test_timeout(page_server: PageServer) -> None:
     assert "timed out after 0.3 s" in _error(url, policy).reason
 
 
+def test_a_slow_download_stops_at_the_deadline_which_the_error_names(
+    page_server: PageServer,
+) -> None:
+    # a byte every 0.2 s: no single read waits long, only the whole download does
+    url = page_server.add("/drip", Route(200, HTML_TYPE, HTML, drip=0.2))
+    policy = FetchPolicy(allow_private=True, timeout=2.0, deadline=0.5, max_bytes=10_000)
+    reason = _error(url, policy).reason
+    assert "not finished in time" in reason
+    assert "within 0.5 s and 10000 bytes" in reason
+
+
+def test_the_size_cap_error_names_the_deadline_too(page_server: PageServer) -> None:
+    url = page_server.add("/big2", Route(200, HTML_TYPE, b"x" * 20_000, send_length=False))
+    policy = FetchPolicy(allow_private=True, timeout=2.0, max_bytes=10_000, deadline=7)
+    assert "within 7 s and 10000 bytes" in _error(url, policy).reason
+
+
 def test_loopback_is_refused_by_the_default_policy(page_server: PageServer) -> None:
     url = page_server.add("/post/", Route(200, HTML_TYPE, HTML))
     assert "private address" in _error(url, FetchPolicy()).reason
