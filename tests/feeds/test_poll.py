@@ -160,3 +160,17 @@ def test_an_entry_whose_page_404s_falls_back_to_the_feed_content(app: App, site:
     assert len(result.queued) == 1 and articles(app) == ["Carried in the feed"]
     assert len(result.errors) == 1 and "HTTP 404" in result.errors[0]
     assert "feed carries no content" in result.errors[0]
+
+
+def test_a_slow_feed_hits_the_whole_download_deadline(tmp_path, site: Site) -> None:
+    from dataclasses import replace
+
+    app = make_app(f"sqlite:///{tmp_path}/slow.db")
+    app.settings = replace(app.settings, fetch_deadline=timedelta(seconds=1))
+    body = rss("Slow", items(site, *[f"s{i}" for i in range(20)]))
+    url = site.put("/slow.xml", body, RSS, slow=0.2)  # 64 bytes every 0.2 s, never stalls
+    follow(app, url)
+    (result,) = app.poll_feeds()
+    assert result.status == "failed" and "not finished in time" in (result.error or "")
+    assert "within 1 s" in (result.error or "")
+    app.close()
