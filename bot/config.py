@@ -92,6 +92,7 @@ class Settings:
 
     store_url: str = "sqlite:///data/sharebot.db"
     data_dir: str = "data"
+    secret_key_file: str = ""  # the key sealing sessions; "" = <data_dir>/secret.key
     timezone: str = "UTC"
     slots: tuple[str, ...] = ("Mon-Fri 09:00", "Mon-Fri 13:00", "Mon-Fri 17:00")
     every: str = "3h"

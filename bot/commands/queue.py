@@ -27,6 +27,7 @@ from bot.commands.queue_plan import (
 from bot.config import Settings, load, zone
 from bot.errors import ConfigError
 from bot.schedule import parse_when
+from bot.secretkey import store_key
 
 __all__ = ["links", "queue", "sync", "sync_folder"]
 
@@ -43,7 +44,7 @@ def _store(ctx: click.Context) -> Iterator[tuple[Settings, Any]]:
     settings = _settings(ctx)
     from bot.store import open_store
 
-    store = open_store(settings.store_url)
+    store = open_store(settings.store_url, key=store_key(settings))
     try:
         yield settings, store
     finally:

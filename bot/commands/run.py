@@ -23,6 +23,7 @@ import click
 
 from bot.config import Settings, parse_duration
 from bot.errors import ConfigError
+from bot.secretkey import store_key
 
 CONFIG_SECRETS = ("password", "client_secret", "refresh_token")
 
@@ -47,7 +48,7 @@ def open_settings_store(ctx: click.Context) -> tuple[Settings, Any]:
     """Settings and the opened store (``bot.store.open_store``)."""
     settings = load_settings(ctx)
     store_module = importlib.import_module("bot.store")
-    return settings, store_module.open_store(settings.store_url)
+    return settings, store_module.open_store(settings.store_url, key=store_key(settings))
 
 
 def posts_sync(settings: Settings, store: Any) -> Callable[[], object] | None:

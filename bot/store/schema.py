@@ -231,11 +231,22 @@ def _m3_derived_post_links(conn: Connection) -> None:
     conn.execute(share_links.delete().where(share_links.c.kind == "post"))
 
 
+def _m4_sealed_sessions(conn: Connection) -> None:
+    # Sessions are sealed from now on (bot.store.sealed); the plain-text ones an earlier
+    # version stored go (the adapters log in afresh once), so no dump holds a token.
+    conn.execute(
+        accounts.update()
+        .where(accounts.c.session.is_not(None), accounts.c.session.not_like("sb1:%"))
+        .values(session=None)
+    )
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 MIGRATIONS: Sequence[Migration] = (
     ("base tables", _m1_base),
     ("claim/list indexes, daemons and the daemon lock", _m2_indexes_daemons),
     ("post share links and last successes read from the posts", _m3_derived_post_links),
+    ("plain-text login sessions dropped (sessions are sealed)", _m4_sealed_sessions),
 )
 ADVISORY_KEY = 0x5B0_7570  # pg_advisory_xact_lock key for migrations
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Integer, Text, bindparam, func, select, updat
 from bot.article import Article
 from bot.errors import NotFoundError, StoreError
 from bot.platforms.base import Ref
+from bot.secretkey import KeySource
 from bot.store import claims, editors, plan
 from bot.store.base import StoreBase
 from bot.store.engine import make_engine
@@ -53,9 +54,10 @@ _PUBLISH = (
 )
 
 
-def open_store(url: str, *, create: bool = True) -> Store:
-    """Open (and migrate to head, idempotently) the store at an SQLAlchemy URL."""
-    store = Store(make_engine(url, create=create))
+def open_store(url: str, *, create: bool = True, key: KeySource | None = None) -> Store:
+    """Open (and migrate to head, idempotently) the store at an SQLAlchemy URL; ``key``:
+    where the key sealing login sessions comes from (bot.secretkey)."""
+    store = Store(make_engine(url, create=create), key)
     try:
         with store.write() as conn:
             migrate(conn)
