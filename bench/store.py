@@ -30,12 +30,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, update
 
+from bot import budget
 from bot.store import Store, open_store
 from bot.store.schema import articles, posts, threads
 from bot.store.views import dumps
 from bot.threads import Facet, LinkCard, PostDraft, draft_to_dict
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+# Budgets too large to run out: the claim still reads and spends them (each round claims
+# 50 posts again), so their cost is in the figures.
+BUDGETS = {
+    "bluesky": budget.limits_for(
+        "bluesky", {"points_hour": 10**12, "points_day": 10**12, "requests_5m": 10**12}
+    )
+}
 PER_THREAD, DUE_THREADS, THREADS_PER_ARTICLE = 5, 100, 10
 TEXT = ("A section of a long article, cut at a sentence so it fits one post. " * 4)[:290]
 
@@ -55,7 +63,7 @@ def _draft(i: int) -> str:
 
 def build(url: str, n_posts: int, *, backlog: bool = False) -> Store:
     """A store holding ``n_posts`` queued posts (bulk inserts); ``backlog``: all overdue."""
-    store = open_store(url)
+    store = open_store(url, budgets=BUDGETS)
     n_threads = n_posts // PER_THREAD
     n_articles = -(-n_threads // THREADS_PER_ARTICLE)
     year = timedelta(days=365).total_seconds()

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.config import parse_duration
+from bot.config import Settings, parse_duration
 from bot.errors import ConfigError
 
 SLOTS = 60
@@ -83,6 +83,17 @@ def limits_for(
             raise ConfigError(f"unknown limit (known: {known})", source=where, key=key)
         limits[name] = _override(limits[name], value, where, key)
     return tuple(limits.values())
+
+
+def from_settings(settings: Settings) -> dict[str, tuple[Limit, ...]]:
+    """Every platform's limits with the config's ``[budgets.<platform>]`` overrides."""
+    where = settings.config_path or "<defaults>"
+    return {
+        platform: limits_for(
+            platform, {n: v for p, n, v in settings.budgets if p == platform}, where
+        )
+        for platform in DEFAULTS
+    }
 
 
 def _override(limit: Limit, value: int | str, where: str, key: str) -> Limit:

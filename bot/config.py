@@ -109,6 +109,8 @@ class Settings:
     max_attempts: int = 5
     max_ambiguous: int = 3
     tick: str = "30s"
+    # [budgets.<platform>] <limit> = N | "N/<duration>" (bot.budget checks the names)
+    budgets: tuple[tuple[str, str, int | str], ...] = ()
     config_path: str | None = None
 
 
@@ -179,7 +181,7 @@ def zone(name: str) -> ZoneInfo:
 # --- loading ------------------------------------------------------------------------
 
 _ENV_NAMES = {"store_url": "SHAREBOT_STORE"}
-_SCALARS = {f.name for f in fields(Settings)} - {"bluesky", "reddit", "config_path"}
+_SCALARS = {f.name for f in fields(Settings)} - {"bluesky", "reddit", "config_path", "budgets"}
 _SECRETS = {"bluesky": ("password",), "reddit": ("client_secret", "password", "refresh_token")}
 _ACCOUNT_TYPES: dict[str, Any] = {"bluesky": BlueskyAccount, "reddit": RedditAccount}
 
@@ -205,7 +207,7 @@ def load(
     values: dict[str, Any] = {}
     origins: dict[str, tuple[str, str]] = {}
     for key, value in raw.items():
-        if key not in _SCALARS and key not in _SECRETS:
+        if key not in _SCALARS and key not in _SECRETS and key != "budgets":
             raise ConfigError("unknown key", source=source, key=key)
         if key in _SCALARS:
             values[key] = _typed(key, value, source, key)
@@ -225,7 +227,30 @@ def load(
         settings,
         bluesky=_accounts("bluesky", raw.get("bluesky", []), source, env),
         reddit=_accounts("reddit", raw.get("reddit", []), source, env),
+        budgets=_budgets(raw.get("budgets", {}), source),
     )
+
+
+def _budgets(table: Any, source: str) -> tuple[tuple[str, str, int | str], ...]:
+    """``[budgets.bluesky] points_hour = 500``: (platform, limit, value) in file order."""
+    if not isinstance(table, dict):
+        raise ConfigError("expected a table ([budgets.<platform>])", source=source, key="budgets")
+    out: list[tuple[str, str, int | str]] = []
+    for platform, limits in table.items():
+        where = f"budgets.{platform}"
+        if platform not in _SECRETS:
+            raise ConfigError("unknown platform (bluesky, reddit)", source=source, key=where)
+        if not isinstance(limits, dict):
+            raise ConfigError("expected a table of limits", source=source, key=where)
+        for name, value in limits.items():
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise ConfigError(
+                    f'expected a count or "count/duration", got {value!r}',
+                    source=source,
+                    key=f"{where}.{name}",
+                )
+            out.append((platform, name, value))
+    return tuple(out)
 
 
 def _read_toml(path: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from bot.budget import from_settings
 from bot.commands.queue_edit import edited_draft, find_post
 from bot.commands.queue_plan import (
     Choices,
@@ -44,7 +45,7 @@ def _store(ctx: click.Context) -> Iterator[tuple[Settings, Any]]:
     settings = _settings(ctx)
     from bot.store import open_store
 
-    store = open_store(settings.store_url, key=store_key(settings))
+    store = open_store(settings.store_url, key=store_key(settings), budgets=from_settings(settings))
     try:
         yield settings, store
     finally:

@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from bot.budget import from_settings
 from bot.config import Settings, parse_duration
 from bot.errors import ConfigError
 from bot.secretkey import store_key
@@ -48,7 +49,9 @@ def open_settings_store(ctx: click.Context) -> tuple[Settings, Any]:
     """Settings and the opened store (``bot.store.open_store``)."""
     settings = load_settings(ctx)
     store_module = importlib.import_module("bot.store")
-    return settings, store_module.open_store(settings.store_url, key=store_key(settings))
+    return settings, store_module.open_store(
+        settings.store_url, key=store_key(settings), budgets=from_settings(settings)
+    )
 
 
 def posts_sync(settings: Settings, store: Any) -> Callable[[], object] | None:

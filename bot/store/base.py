@@ -3,7 +3,7 @@ heartbeats, the one-daemon lock on SQLite, the audit log)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +12,8 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import budget
+from bot.budget import Limit
 from bot.errors import StoreError
 from bot.secretkey import KeySource, default_key_source
 from bot.store.engine import READ_ONLY, sqlite_file
@@ -40,10 +42,18 @@ def _default_key(engine: Engine) -> KeySource:
 class StoreBase:
     """Transactions over one engine, account records and daemon bookkeeping."""
 
-    def __init__(self, engine: Engine, key: KeySource | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        key: KeySource | None = None,
+        budgets: Mapping[str, Sequence[Limit]] | None = None,
+    ) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self.sealer = Sealer(key or _default_key(engine))
+        self.budgets: Mapping[str, Sequence[Limit]] = (
+            budget.DEFAULTS if budgets is None else budgets
+        )
 
     # --- transactions -----------------------------------------------------------
     @contextmanager

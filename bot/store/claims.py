@@ -27,6 +27,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
 from bot.platforms.base import Outgoing, Ref
+from bot.store.budgets import Budgets, Ledger, post_actions
 from bot.store.schema import accounts, articles, posts, threads
 from bot.store.views import Claim, dumps, load_draft
 from bot.threads import PostDraft
@@ -71,7 +72,8 @@ def _rules(
 ) -> list[Any]:
     """What makes a due post claimable: its parent is published, its account is not
     blocked (as a whole, "name", or in the post's subreddit, "name/r/sub": Reddit's
-    RATELIMIT on submitting there), and the caller's platform/article filters."""
+    RATELIMIT on submitting there) nor out of budget (``budget_until``), and the
+    caller's platform/article filters."""
     now = bindparam("now", type_=posts.c.due_at.type)
     in_subreddit = post.c.account + "/r/" + thread.c.subreddit
     blocked = (
@@ -79,8 +81,13 @@ def _rules(
         .where(
             accounts.c.platform == post.c.platform,
             or_(accounts.c.account == post.c.account, accounts.c.account == in_subreddit),
-            accounts.c.blocked.is_(True),
-            or_(accounts.c.blocked_until.is_(None), accounts.c.blocked_until > now),
+            or_(
+                and_(
+                    accounts.c.blocked.is_(True),
+                    or_(accounts.c.blocked_until.is_(None), accounts.c.blocked_until > now),
+                ),
+                accounts.c.budget_until > now,
+            ),
         )
         .exists()
     )
@@ -200,8 +207,11 @@ def claim_due(
     prepare: Prepare,
     platforms: Collection[str] | None,
     article_id: int | None,
+    budgets: Budgets,
 ) -> list[Claim]:
-    """Claim up to ``limit`` due posts inside the caller's write transaction."""
+    """Claim up to ``limit`` due posts inside the caller's write transaction, each only if
+    its account's budget allows the requests sending it makes (spent here, in the same
+    transaction; an account that runs out is skipped until its budget refills)."""
     if limit <= 0 or (platforms is not None and not platforms):
         return []
     shape = None if platforms is None else tuple(platforms)
@@ -214,7 +224,18 @@ def claim_due(
         if row.thread_id not in seen:
             seen.add(row.thread_id)
             chosen.append(row)
-    return [_claim_row(conn, row, now, owner, lease, prepare) for row in chosen]
+    ledger = Ledger(conn, budgets, now)
+    ledger.lock([(row.platform, row.account) for row in chosen])
+    taken = [r for r in chosen if ledger.take(r.platform, r.account, post_actions(r))]
+    ledger.write()
+    return [
+        _claim_row(conn, row, now, owner, lease, prepare, ledger.paced(*_key(row), row.due_at))
+        for row in taken
+    ]
+
+
+def _key(row: Row[Any]) -> tuple[str, str]:
+    return row.platform, row.account
 
 
 def _claim_row(
@@ -224,6 +245,7 @@ def _claim_row(
     owner: str,
     lease: timedelta,
     prepare: Prepare,
+    paced: bool,
 ) -> Claim:
     draft = load_draft(row.draft)
     key = row.idem_key or new_key()
@@ -266,6 +288,7 @@ def _claim_row(
         attempts=row.attempts,
         reclaimed=row.state == "sending",
         due_at=row.due_at,
+        paced=paced,
     )
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    inspect,
     select,
     text,
 )
@@ -165,6 +166,9 @@ accounts = Table(
     Column("last_success_at", UTCTime),
     Column("last_error", Text),
     Column("last_error_at", UTCTime),
+    Column("budget", Text),  # bot.budget state (JSON), spent by the claims
+    Column("budget_until", UTCTime),  # out of budget: nothing claimed before this
+    Column("budget_held_at", UTCTime),  # when it last ran out
 )
 
 events = Table(
@@ -241,12 +245,25 @@ def _m4_sealed_sessions(conn: Connection) -> None:
     )
 
 
+_M5_COLUMNS = (("budget", "TEXT"), ("budget_until", "BIGINT"), ("budget_held_at", "BIGINT"))
+
+
+def _m5_account_budgets(conn: Connection) -> None:
+    # A store created by this version already has them (migration 1 creates the tables
+    # as they are now defined).
+    present = {c["name"] for c in inspect(conn).get_columns("accounts")}
+    for name, kind in _M5_COLUMNS:
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE accounts ADD COLUMN {name} {kind}"))
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 MIGRATIONS: Sequence[Migration] = (
     ("base tables", _m1_base),
     ("claim/list indexes, daemons and the daemon lock", _m2_indexes_daemons),
     ("post share links and last successes read from the posts", _m3_derived_post_links),
     ("plain-text login sessions dropped (sessions are sealed)", _m4_sealed_sessions),
+    ("account budgets spent by the claims", _m5_account_budgets),
 )
 ADVISORY_KEY = 0x5B0_7570  # pg_advisory_xact_lock key for migrations
 
