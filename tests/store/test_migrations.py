@@ -18,11 +18,11 @@ def test_first_migration_database_upgrades_with_data_intact(store_url: str) -> N
     with engine.begin() as conn:
         assert migrate(conn, MIGRATIONS[:1]) == [1]
     old = Store(engine)
+    with old.write() as conn:  # a plain-text session, as stored before migration 4
+        conn.execute(accounts.insert().values(platform="bluesky", account="b", session="jwt"))
     aid = enqueue(old, [bluesky_thread(0, 2), *reddit_threads(1, 1)])
     (c,) = claim(old, platforms=["bluesky"])
     old.confirm(c.post_id, "d1", Ref("at://x", "cid", "https://u"), NOW)
-    with old.write() as conn:  # a plain-text session, as stored before migration 4
-        conn.execute(accounts.insert().values(platform="bluesky", account="b", session="jwt"))
     with old.write() as conn:  # what confirm stored before migration 3
         conn.execute(
             share_links.insert().values(
