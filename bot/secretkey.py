@@ -1,8 +1,7 @@
 """The key that encrypts credentials at rest in the store (login sessions).
 
 Where it comes from: ``SHAREBOT_SECRET_KEY`` (32 random bytes, URL-safe base64, as
-``sharebot accounts new-key`` or ``cryptography``'s ``Fernet.generate_key()`` print it), else
-a key file: ``secret_key_file`` in the config (``SHAREBOT_SECRET_KEY_FILE``), by default
+``cryptography``'s ``Fernet.generate_key()`` makes), else a key file: ``secret_key_file`` in the config (``SHAREBOT_SECRET_KEY_FILE``), by default
 ``<data_dir>/secret.key``. The file is created with mode 0600 on first use and refused if
 anyone but its owner can read it. Keep it out of backups of the store: a backup holding
 both is as good as the tokens themselves.
@@ -42,7 +41,7 @@ def decode_key(text: str, where: str) -> bytes:
     if len(raw) != KEY_BYTES:
         raise ConfigError(
             f"not a key: expected {KEY_BYTES} bytes in URL-safe base64 "
-            "(make one with `sharebot accounts new-key`)",
+            "(`openssl rand -base64 32 | tr '+/' '-_'` makes one)",
             source=where,
         )
     return raw

@@ -176,6 +176,11 @@ class BlueskyPlatform:
             )
         return Ref(found.uri, found.cid or "", web_url(self._handle, rkey))
 
+    def whoami(self) -> dict[str, str]:
+        """Log in (or reuse the stored session) and say who the account is."""
+        self._ensure_client()
+        return {"handle": self._handle, "did": self._did, "service": self.account.service}
+
     def close(self) -> None:
         """Close the HTTP connection pool."""
         if self._client is not None:

@@ -3,6 +3,7 @@ heartbeats, the one-daemon lock on SQLite, the audit log)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from bot import budget
 from bot.budget import Limit
 from bot.errors import StoreError
 from bot.secretkey import KeySource, default_key_source
+from bot.store import budgets as store_budgets
 from bot.store.engine import READ_ONLY, sqlite_file
 from bot.store.schema import accounts, daemon_lock, daemons, events, posts
 from bot.store.sealed import Sealer
@@ -174,6 +176,31 @@ class StoreBase:
                 }
             )
         return out
+
+    def budget_states(self) -> dict[tuple[str, str], tuple[dict[str, Any], datetime | None]]:
+        """Per (platform, account): its budget state (bot.budget) and ``budget_until``."""
+        with self.read() as conn:
+            rows = conn.execute(
+                select(
+                    accounts.c.platform,
+                    accounts.c.account,
+                    accounts.c.budget,
+                    accounts.c.budget_until,
+                )
+            ).all()
+        return {
+            (r.platform, r.account): (json.loads(r.budget) if r.budget else {}, r.budget_until)
+            for r in rows
+        }
+
+    def spend_budget(
+        self, platform: str, account: str, actions: Mapping[str, int], now: datetime
+    ) -> None:
+        """Count requests made outside a claim (a login, an account check)."""
+        with self.write() as conn:
+            store_budgets.spend(
+                conn, self.budgets.get(platform, ()), platform, account, actions, now
+            )
 
     # --- daemon -----------------------------------------------------------------
     def heartbeat(self, owner: str, now: datetime) -> None:
