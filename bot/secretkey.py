@@ -1,10 +1,11 @@
 """The key that encrypts credentials at rest in the store (login sessions).
 
-Where it comes from: ``SHAREBOT_SECRET_KEY`` (32 random bytes, URL-safe base64, as
-``cryptography``'s ``Fernet.generate_key()`` makes), else a key file: ``secret_key_file`` in the config (``SHAREBOT_SECRET_KEY_FILE``), by default
-``<data_dir>/secret.key``. The file is created with mode 0600 on first use and refused if
-anyone but its owner can read it. Keep it out of backups of the store: a backup holding
-both is as good as the tokens themselves.
+Where it comes from: ``SHAREBOT_SECRET_KEY`` (32 random bytes in URL-safe base64, as
+``cryptography``'s ``Fernet.generate_key()`` makes), else a key file: ``secret_key_file``
+in the config (``SHAREBOT_SECRET_KEY_FILE``), by default ``<data_dir>/secret.key``. The
+file is created with mode 0600 on first use and refused if anyone but its owner can read
+it. Keep it out of backups of the store: a backup holding both is as good as the tokens
+themselves.
 """
 
 from __future__ import annotations
