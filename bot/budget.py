@@ -37,12 +37,21 @@ WRITE_POINTS = {"create": 3, "update": 2, "delete": 1}
 @dataclass(frozen=True)
 class Limit:
     """``capacity`` units per rolling ``window``; ``costs``: units per action (``"*"``:
-    every action not named)."""
+    every action not named). ``margin``: how much later than its claim a request may
+    reach the platform (the budget is spent at claim time): with short windows (scaled
+    down for tests) it keeps a claim from counting against the next window."""
 
     name: str
     capacity: int
     window: timedelta
     costs: Mapping[str, int] = field(default_factory=lambda: {"*": 1})
+    margin: timedelta = timedelta(0)  # a spend counts this much longer than the window
+
+    @property
+    def reach(self) -> int:
+        """Buckets before the current one that still count: the window, the margin, and
+        one more (a bucket's spends may lie anywhere in it)."""
+        return SLOTS + math.ceil(self.margin.total_seconds() / self.slot)
 
     def cost(self, actions: Actions) -> int:
         """Units ``actions`` spend against this limit."""
@@ -74,10 +83,15 @@ def limits_for(
     platform: str, overrides: Mapping[str, int | str] | None = None, where: str = "config"
 ) -> tuple[Limit, ...]:
     """The platform's default limits with config ``overrides`` (name -> ``N`` or
-    ``"N/<duration>"``); ConfigError naming the key for an unknown name or a bad value."""
+    ``"N/<duration>"``; ``margin`` -> a duration for every limit); ConfigError naming the
+    key for an unknown name or a bad value."""
     limits = {limit.name: limit for limit in DEFAULTS.get(platform, ())}
     for name, value in (overrides or {}).items():
         key = f"budgets.{platform}.{name}"
+        if name == "margin":
+            margin = _margin(value, where, key)
+            limits = {n: replace(x, margin=margin) for n, x in limits.items()}
+            continue
         if name not in limits:
             known = ", ".join(limits) or "none"
             raise ConfigError(f"unknown limit (known: {known})", source=where, key=key)
@@ -94,6 +108,13 @@ def from_settings(settings: Settings) -> dict[str, tuple[Limit, ...]]:
         )
         for platform in DEFAULTS
     }
+
+
+def _margin(value: int | str, where: str, key: str) -> timedelta:
+    try:
+        return parse_duration(str(value))
+    except ValueError as exc:
+        raise ConfigError(str(exc), source=where, key=key) from None
 
 
 def _override(limit: Limit, value: int | str, where: str, key: str) -> Limit:
@@ -133,7 +154,7 @@ def _hold(state: State, limit: Limit) -> float | None:
 
 def spent(limit: Limit, state: State, now: datetime) -> int:
     """Units counted against ``limit`` at ``now`` (the last ``SLOTS + 1`` buckets)."""
-    first = _index(limit, now.timestamp()) - SLOTS
+    first = _index(limit, now.timestamp()) - limit.reach
     return sum(units for index, units in _slots(state, limit) if index >= first)
 
 
@@ -156,7 +177,7 @@ def spend(limits: Sequence[Limit], state: State, actions: Actions, now: datetime
     at = now.timestamp()
     for limit in limits:
         index = _index(limit, at)
-        buckets = {i: u for i, u in _slots(state, limit) if i >= index - SLOTS}
+        buckets = {i: u for i, u in _slots(state, limit) if i >= index - limit.reach}
         cost = limit.cost(actions)
         if cost:
             buckets[index] = buckets.get(index, 0) + cost
@@ -187,12 +208,13 @@ def _limit_refill(limit: Limit, state: State, cost: int, now: datetime) -> datet
     start = max(at, hold) if hold is not None else at
     buckets = sorted(_slots(state, limit))
     index = _index(limit, start)
-    while True:  # each step lets one more bucket out of the window: at most SLOTS + 1
-        in_window = sum(u for i, u in buckets if i >= index - SLOTS)
+    reach = limit.reach
+    while True:  # each step lets one more bucket out of the window: at most reach + 1
+        in_window = sum(u for i, u in buckets if i >= index - reach)
         if in_window + cost <= limit.capacity:
             moment = max(start, index * limit.slot)
             return datetime.fromtimestamp(moment, UTC)
-        index = max(index + 1, min(i for i, u in buckets if i >= index - SLOTS) + SLOTS + 1)
+        index = max(index + 1, min(i for i, u in buckets if i >= index - reach) + reach + 1)
 
 
 def follow(

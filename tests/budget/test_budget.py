@@ -106,3 +106,17 @@ def test_post_actions() -> None:
         "read": 2,
     }
     assert budget.post_actions("reddit", mentions=3, reconcile=False) == {"create": 1}
+
+
+def test_margin_keeps_spends_counted_longer() -> None:
+    (plain,) = budget.limits_for("reddit", {"requests_10m": "10/60s"})
+    (wide,) = budget.limits_for("reddit", {"requests_10m": "10/60s", "margin": "5s"})
+    assert wide.margin == 5 * SEC and wide.capacity == 10
+    state = spend((wide,), {}, {"read": 10}, NOW)
+    back_plain = refill_at((plain,), state, {"read": 1}, NOW)
+    back_wide = refill_at((wide,), state, {"read": 1}, NOW)
+    assert back_plain is not None and back_wide is not None
+    assert NOW + 60 * SEC < back_plain <= NOW + 62 * SEC
+    assert NOW + 65 * SEC <= back_wide <= NOW + 67 * SEC
+    with pytest.raises(ConfigError, match="margin"):
+        budget.limits_for("reddit", {"margin": "soon"})

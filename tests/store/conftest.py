@@ -27,3 +27,10 @@ def store(store_url: str, tmp_path: Path) -> Iterator[Store]:
     opened = open_store(store_url, key=KeySource(tmp_path / "secret.key"))
     yield opened
     opened.close()
+
+
+@pytest.fixture(autouse=True)
+def _key_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stores opened without a key source (and child processes) keep the session key in
+    the test's folder, not in ./data."""
+    monkeypatch.setenv("SHAREBOT_DATA_DIR", str(tmp_path / "data"))
