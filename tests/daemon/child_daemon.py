@@ -4,16 +4,19 @@ with test-sized backoff and lease (``sharebot run`` has no knobs for those). Pri
 "ready" once the daemon loop starts; logs (INFO, text) go to stderr.
 
     python -m tests.daemon.child_daemon STORE_URL PDS_URL HANDLE REDDIT_URL OWNER
-    (app password in SHAREBOT_CRASH_BSKY_PASSWORD)
+    (app password in SHAREBOT_CRASH_BSKY_PASSWORD; budget overrides, if any, as JSON
+    {platform: {limit: value}} in SHAREBOT_TEST_BUDGETS)
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
 from datetime import timedelta
 
+from bot import budget
 from bot.config import BlueskyAccount, RedditAccount, Secret
 from bot.daemon import Daemon, single_daemon_lock
 from bot.logs import setup
@@ -26,7 +29,9 @@ from tests.servers.reddit.standin import CLIENT_ID, CLIENT_SECRET, PASSWORD, USE
 
 def main(url: str, pds_url: str, handle: str, reddit_url: str, owner: str) -> None:
     setup("text", "INFO", sys.stderr)
-    store = open_store(url)
+    overrides = json.loads(os.environ.get("SHAREBOT_TEST_BUDGETS") or "{}")
+    limits = {p: budget.limits_for(p, overrides.get(p)) for p in budget.DEFAULTS}
+    store = open_store(url, budgets=limits)
     bsky = BlueskyAccount("b", handle, Secret(os.environ["SHAREBOT_CRASH_BSKY_PASSWORD"]), pds_url)
     red = RedditAccount(
         "r", client_id=CLIENT_ID, client_secret=Secret(CLIENT_SECRET), user_agent="crash/0.1",

@@ -34,3 +34,10 @@ def _key_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Stores opened without a key source (and child processes) keep the session key in
     the test's folder, not in ./data."""
     monkeypatch.setenv("SHAREBOT_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture(scope="session")
+def limited_pds() -> Iterator[PdsServer]:
+    """A reference PDS with its rate limits on (PDS_RATE_LIMITS_ENABLED)."""
+    with start_pds(rate_limits=True) as server:
+        yield server
