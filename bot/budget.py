@@ -227,8 +227,8 @@ def follow(
     window: timedelta | None = None,
     capacity: int | None = None,
 ) -> State:
-    """Follow the platform's view of one limit (the one with this ``window``, else this
-    ``capacity``, else every limit counting requests): if it reports fewer units left than
+    """Follow the platform's view of one limit (see ``_matching``): if it reports fewer
+    units left than
     we count, count more; if none are left, hold the limit until ``reset`` (our own count
     stays as it is: after the reset it may still hold back more than the platform would)."""
     out = spend(limits, state, {}, now)
@@ -249,13 +249,19 @@ def follow(
 def _matching(
     limits: Sequence[Limit], window: timedelta | None, capacity: int | None
 ) -> list[Limit]:
-    for wanted in (
+    """The one limit the platform's view is about: same window and capacity, else the
+    only one with that window, or with that capacity, or the only one counting every
+    request; otherwise none (a guess could hold a limit the platform never spoke of)."""
+    both = [x for x in limits if x.window == window and x.capacity == capacity]
+    for found in (
+        both,
         [x for x in limits if window is not None and x.window == window],
         [x for x in limits if capacity is not None and x.capacity == capacity],
+        [x for x in limits if x.costs.get("*", 0) > 0],
     ):
-        if wanted:
-            return wanted
-    return [x for x in limits if x.costs.get("*", 0) > 0]
+        if found:
+            return found if len(found) == 1 else []
+    return []
 
 
 # --- what a post costs --------------------------------------------------------------

@@ -202,6 +202,14 @@ class StoreBase:
                 conn, self.budgets.get(platform, ()), platform, account, actions, now
             )
 
+    def follow_budget(self, platform: str, account: str, now: datetime, **view: Any) -> None:
+        """Let the account's budget follow the platform's reported view of one limit
+        (``remaining_units``, ``reset``, ``window``, ``capacity``: see bot.budget.follow)."""
+        with self.write() as conn:
+            store_budgets.follow(
+                conn, self.budgets.get(platform, ()), platform, account, now, **view
+            )
+
     # --- daemon -----------------------------------------------------------------
     def heartbeat(self, owner: str, now: datetime) -> None:
         """Record that ``owner`` is alive (also refreshes its daemon lock)."""
