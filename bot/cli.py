@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("bot.commands.run", "run", "Run the publishing daemon."),
     "status": ("bot.commands.run", "status", "Counts by state, next due post, accounts."),
     "feeds": ("bot.commands.feeds", "feeds", "Follow sites: publish new articles from feeds."),
+    "accounts": ("bot.commands.accounts", "accounts", "Budgets per account; check; rotate-key."),
 }
 
 

@@ -195,6 +195,7 @@ class Settings:
 
     store_url: str = "sqlite:///data/sharebot.db"
     data_dir: str = "data"
+    secret_key_file: str = ""  # the key sealing sessions; "" = <data_dir>/secret.key
     timezone: str = "UTC"
     slots: tuple[Slot, ...] = field(
         default_factory=lambda: _slots("Mon-Fri 09:00", "Mon-Fri 13:00", "Mon-Fri 17:00")
@@ -220,6 +221,8 @@ class Settings:
     max_posts_per_thread: int = 12
     overflow: str = "continue"
     fetch_deadline: timedelta = timedelta(seconds=20)
+    # [budgets.<platform>] <limit> = N | "N/<duration>" (bot.budget checks the names)
+    budgets: tuple[tuple[str, str, int | str], ...] = ()
     config_path: str | None = None
 
     @property
@@ -299,7 +302,9 @@ def zone(name: str) -> ZoneInfo:
 # --- loading ------------------------------------------------------------------------
 
 _ENV_NAMES = {"store_url": "SHAREBOT_STORE"}
-_SCALARS = {f.name for f in fields(Settings)} - {"bluesky", "reddit", "feeds", "config_path"}
+_SCALARS = {f.name for f in fields(Settings)} - {
+    "bluesky", "reddit", "feeds", "budgets", "config_path"
+}  # fmt: skip
 _SECRETS = {"bluesky": ("password",), "reddit": ("client_secret", "password", "refresh_token")}
 _ACCOUNT_TYPES: dict[str, Any] = {"bluesky": BlueskyAccount, "reddit": RedditAccount}
 # Settings whose raw form (TOML, environment) is text or a list of text, and their parsers.
@@ -378,7 +383,7 @@ def load(
     raw = _read_toml(config_path) if config_path else {}
     values: dict[str, tuple[Any, str, str]] = {}  # key -> (raw value, source, key as named)
     for key, value in raw.items():
-        if key not in _SCALARS and key not in _SECRETS and key != "feeds":
+        if key not in _SCALARS and key not in _SECRETS and key not in ("feeds", "budgets"):
             raise ConfigError("unknown key", source=source, key=key)
         if key in _SCALARS:
             values[key] = (value, source, key)
@@ -394,6 +399,7 @@ def load(
         bluesky=_accounts("bluesky", raw.get("bluesky", []), source, env, secrets),
         reddit=_accounts("reddit", raw.get("reddit", []), source, env, secrets),
         feeds=_feeds(raw.get("feeds", []), source),
+        budgets=_budgets(raw.get("budgets", {}), source),
     )
 
 
@@ -424,6 +430,28 @@ def _build(values: Mapping[str, tuple[Any, str, str]], config_path: str | None) 
         data_dir = str(parsed.get("data_dir", "data")).rstrip("/") or "/"
         parsed["store_url"] = f"sqlite:///{data_dir}/sharebot.db"
     return Settings(**parsed, config_path=config_path)
+
+
+def _budgets(table: Any, source: str) -> tuple[tuple[str, str, int | str], ...]:
+    """``[budgets.bluesky] points_hour = 500``: (platform, limit, value) in file order."""
+    if not isinstance(table, dict):
+        raise ConfigError("expected a table ([budgets.<platform>])", source=source, key="budgets")
+    out: list[tuple[str, str, int | str]] = []
+    for platform, limits in table.items():
+        where = f"budgets.{platform}"
+        if platform not in _SECRETS:
+            raise ConfigError("unknown platform (bluesky, reddit)", source=source, key=where)
+        if not isinstance(limits, dict):
+            raise ConfigError("expected a table of limits", source=source, key=where)
+        for name, value in limits.items():
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise ConfigError(
+                    f'expected a count or "count/duration", got {value!r}',
+                    source=source,
+                    key=f"{where}.{name}",
+                )
+            out.append((platform, name, value))
+    return tuple(out)
 
 
 def _read_toml(path: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ LAYERS: dict[str, int] = {
     "bot.errors": 0,
     "bot.config": 0,
     "bot.logs": 0,
+    "bot.secretkey": 0,
     "bot.fetch": 0,
     "bot.article": 1,
     "bot.readers": 1,
@@ -24,6 +25,7 @@ LAYERS: dict[str, int] = {
     "bot.compile": 2,
     "bot.links": 3,
     "bot.schedule": 4,
+    "bot.budget": 4,
     "bot.platforms.base": 4,  # the adapter protocol and its value types: no I/O
     "bot.sandbox": 4,  # the local servers: nothing of sharebot below them
     "bot.store": 5,
@@ -38,7 +40,15 @@ LAYERS: dict[str, int] = {
     "bot.__main__": 10,
 }
 
-PURE = ("bot.article", "bot.threads", "bot.richtext", "bot.compile", "bot.links", "bot.schedule")
+PURE = (
+    "bot.article",
+    "bot.threads",
+    "bot.richtext",
+    "bot.compile",
+    "bot.links",
+    "bot.schedule",
+    "bot.budget",
+)
 IMPURE_IMPORTS = {"os", "time", "socket", "httpx", "random", "sqlalchemy", "subprocess", "pathlib"}
 IMPURE_CALLS = ("datetime.now", "datetime.utcnow", "date.today", "time.time", "os.environ")
 

@@ -17,13 +17,22 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.app import editing, evergreen, feeds, views
+from bot import budget
+from bot.app import accounts, editing, evergreen, feeds, views
+from bot.app.accounts import AccountReport, CheckResult, Rotation
 from bot.app.feeds import PollResult
 from bot.app.plan import Choices, Plan, parse_platforms
-from bot.app.publishing import Published, build_publisher, prepare_publish, publish_now
+from bot.app.publishing import (
+    Published,
+    build_publisher,
+    platform_factory,
+    prepare_publish,
+    publish_now,
+)
 from bot.app.queueing import GuardError, Queued, SyncReport, add_article, sync_folder
 from bot.config import FeedConfig, Settings, load
 from bot.publish import Outcome, Publisher
+from bot.secretkey import store_key
 from bot.store import ArticleView, PostView, Store, open_store
 from bot.store.feeds import FeedView
 
@@ -79,7 +88,9 @@ class App:
     @classmethod
     def open(cls, settings: Settings, *, create: bool = True) -> App:
         """Open the configured store (``create=False``: read-only uses, no new file)."""
-        return cls(settings, open_store(settings.store_url, create=create))
+        store = open_store(settings.store_url, create=create, key=store_key(settings),
+                           budgets=budget.from_settings(settings))  # fmt: skip
+        return cls(settings, store)
 
     def close(self) -> None:
         """Close the store."""
@@ -160,6 +171,20 @@ class App:
     def periodic_jobs(self) -> list[tuple[str, Callable[[], object]]]:
         """What the daemon runs on every tick besides publishing (each its own job)."""
         return [("feeds", self.poll_feeds), ("evergreen", self.reshare_due)]
+
+    # --- accounts -------------------------------------------------------------------
+    def accounts(self) -> list[AccountReport]:
+        """Each account: budget left, next refill, blocked until, last error."""
+        return accounts.list_accounts(self.settings, self.store, self.clock())
+
+    def check_accounts(self, name: str | None = None) -> list[CheckResult]:
+        """Log in as every configured account (or ``name``) and say who it is."""
+        factory = platform_factory(self.settings, self.store)
+        return accounts.check_accounts(self.settings, self.store, factory, self.clock(), name)
+
+    def rotate_key(self, new_key_env: str | None = None) -> Rotation:
+        """Re-seal the stored sessions with a new key."""
+        return accounts.rotate_key(self.store, store_key(self.settings), new_key_env)
 
     # --- editing --------------------------------------------------------------------
     def cancel(self, ident: str) -> editing.Changed:

@@ -23,6 +23,7 @@ from bot.errors import AuthError, PlatformError, RateLimitedError, RejectedError
 from bot.fetch import FetchPolicy
 from bot.platforms import bluesky_embeds
 from bot.platforms.base import Outgoing, Ref, SessionCache
+from bot.platforms.bluesky_budget import BudgetObserver
 from bot.platforms.bluesky_errors import PLATFORM, map_error
 from bot.threads import BLUESKY_LIMITS, ImagesEmbed, LinkCard, PostDraft, embed_json
 
@@ -176,6 +177,11 @@ class BlueskyPlatform:
             )
         return Ref(found.uri, found.cid or "", web_url(self._handle, rkey))
 
+    def whoami(self) -> dict[str, str]:
+        """Log in (or reuse the stored session) and say who the account is."""
+        self._ensure_client()
+        return {"handle": self._handle, "did": self._did, "service": self.account.service}
+
     def close(self) -> None:
         """Close the HTTP connection pool."""
         if self._client is not None:
@@ -193,7 +199,9 @@ class BlueskyPlatform:
         from atproto_client import Client
         from atproto_client.request import Request
 
-        client = Client(base_url=self.account.service, request=Request(timeout=self.timeout))
+        observe = BudgetObserver(self.sessions, self.account.name, self.clock)
+        request = Request(timeout=self.timeout, event_hooks={"response": [observe]})
+        client = Client(base_url=self.account.service, request=request)
         client.on_session_change(self._on_session_change)
         saved = self.sessions.load_session(PLATFORM, self.account.name)
         self._client = client

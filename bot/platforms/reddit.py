@@ -156,6 +156,10 @@ class RedditPlatform:
                 return Ref(uri=data["name"], cid="", url=web_url(data["permalink"]))
         return None
 
+    def whoami(self) -> dict[str, str]:
+        """Log in and say who the account is (GET api/v1/me)."""
+        return {"username": self._me()}
+
     def close(self) -> None:
         """Close the HTTP connections (the adapter reconnects if used again)."""
         if self._http is not None:

@@ -350,6 +350,7 @@ class Publisher:
             limit is not None
             and claim.attempts == 0
             and not claim.reclaimed
+            and not claim.paced  # late because its account's budget made it wait
             and self.clock() - claim.due_at > limit
         )
 

@@ -3,7 +3,8 @@ heartbeats, the one-daemon lock on SQLite, the audit log)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,9 +13,14 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import budget
+from bot.budget import Limit
 from bot.errors import StoreError
-from bot.store.engine import READ_ONLY
+from bot.secretkey import KeySource, default_key_source
+from bot.store import budgets as store_budgets
+from bot.store.engine import READ_ONLY, sqlite_file
 from bot.store.schema import accounts, daemon_lock, daemons, events, posts
+from bot.store.sealed import Sealer
 
 
 def _reason(exc: SQLAlchemyError) -> str:
@@ -24,12 +30,32 @@ def _reason(exc: SQLAlchemyError) -> str:
     return f"{type(orig or exc).__name__}: {str(orig).strip() if orig else 'see the log'}"
 
 
+def _default_key(engine: Engine) -> KeySource:
+    """No key source given: ``secret.key`` beside an SQLite file (its data folder by
+    default), else as ``default_key_source`` says. Callers with Settings pass
+    ``bot.secretkey.key_source(settings.data_dir, settings.secret_key_file)``."""
+    source = default_key_source()
+    path = sqlite_file(engine.url.render_as_string(hide_password=False))
+    if path is not None and source.path == default_key_source({}).path:
+        return KeySource(path.parent / "secret.key", source.env_text)
+    return source
+
+
 class StoreBase:
     """Transactions over one engine, account records and daemon bookkeeping."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        key: KeySource | None = None,
+        budgets: Mapping[str, Sequence[Limit]] | None = None,
+    ) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self.sealer = Sealer(key or _default_key(engine))
+        self.budgets: Mapping[str, Sequence[Limit]] = (
+            budget.DEFAULTS if budgets is None else budgets
+        )
 
     # --- transactions -----------------------------------------------------------
     @contextmanager
@@ -63,18 +89,42 @@ class StoreBase:
         )
 
     def load_session(self, platform: str, account: str) -> str | None:
-        """The saved login session of an account."""
+        """The saved login session of an account (None if there is none, or if it does not
+        open with the key: the adapter then logs in afresh, once)."""
         with self.read() as conn:
-            return conn.scalar(
+            stored = conn.scalar(
                 select(accounts.c.session).where(
                     accounts.c.platform == platform, accounts.c.account == account
                 )
             )
+        return self.sealer.open(stored, platform, account)
 
     def save_session(self, platform: str, account: str, session: str) -> None:
-        """Keep an account's login session."""
+        """Keep an account's login session, sealed with the store's key (bot.store.sealed)."""
+        sealed = self.sealer.seal(session, platform, account)
         with self.write() as conn:
-            self._upsert_account(conn, platform, account, session=session)
+            self._upsert_account(conn, platform, account, session=sealed)
+
+    def reseal_sessions(self, new: Sealer) -> tuple[int, int]:
+        """Re-encrypt every stored session from this store's key to ``new``'s, in one
+        transaction; sessions that do not open are dropped. (resealed, dropped)."""
+        resealed = dropped = 0
+        with self.write() as conn:
+            rows = conn.execute(
+                select(accounts.c.platform, accounts.c.account, accounts.c.session).where(
+                    accounts.c.session.is_not(None)
+                )
+            ).all()
+            for platform, account, stored in rows:
+                opened = self.sealer.open(stored, platform, account)
+                value = None if opened is None else new.seal(opened, platform, account)
+                resealed, dropped = resealed + (value is not None), dropped + (value is None)
+                conn.execute(
+                    update(accounts)
+                    .where(accounts.c.platform == platform, accounts.c.account == account)
+                    .values(session=value)
+                )
+        return resealed, dropped
 
     def block_account(
         self, platform: str, account: str, until: datetime | None, reason: str
@@ -126,6 +176,39 @@ class StoreBase:
                 }
             )
         return out
+
+    def budget_states(self) -> dict[tuple[str, str], tuple[dict[str, Any], datetime | None]]:
+        """Per (platform, account): its budget state (bot.budget) and ``budget_until``."""
+        with self.read() as conn:
+            rows = conn.execute(
+                select(
+                    accounts.c.platform,
+                    accounts.c.account,
+                    accounts.c.budget,
+                    accounts.c.budget_until,
+                )
+            ).all()
+        return {
+            (r.platform, r.account): (json.loads(r.budget) if r.budget else {}, r.budget_until)
+            for r in rows
+        }
+
+    def spend_budget(
+        self, platform: str, account: str, actions: Mapping[str, int], now: datetime
+    ) -> None:
+        """Count requests made outside a claim (a login, an account check)."""
+        with self.write() as conn:
+            store_budgets.spend(
+                conn, self.budgets.get(platform, ()), platform, account, actions, now
+            )
+
+    def follow_budget(self, platform: str, account: str, now: datetime, **view: Any) -> None:
+        """Let the account's budget follow the platform's reported view of one limit
+        (``remaining_units``, ``reset``, ``window``, ``capacity``: see bot.budget.follow)."""
+        with self.write() as conn:
+            store_budgets.follow(
+                conn, self.budgets.get(platform, ()), platform, account, now, **view
+            )
 
     # --- daemon -----------------------------------------------------------------
     def heartbeat(self, owner: str, now: datetime) -> None:

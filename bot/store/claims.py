@@ -27,6 +27,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 
 from bot.platforms.base import Outgoing, Ref
+from bot.store.budgets import Budgets, Ledger, post_actions
 from bot.store.schema import accounts, articles, posts, threads
 from bot.store.views import Claim, dumps, load_draft
 from bot.threads import PostDraft
@@ -56,11 +57,12 @@ def claimable_query(
     article_id: int | None,
     *,
     bounded: bool = True,
+    locking: bool = False,
 ) -> Select[Any]:
-    """Due posts whose parent is published and whose account is not blocked (the query
-    SQLite runs; ``bounded=False``: the one PostgreSQL runs, without its row locks)."""
+    """Due posts whose parent is published and whose account is not blocked: the query
+    SQLite runs (PostgreSQL runs it with row locks; ``bounded=False``: the plain form)."""
     shape = None if platforms is None else tuple(platforms)
-    query = _claimable(shape, article_id is not None, bounded)
+    query = _claimable(shape, article_id is not None, bounded, locking)
     values: dict[str, Any] = {"now": now, "limit": limit, "article_id": article_id}
     return query.params(**values)
 
@@ -70,7 +72,8 @@ def _rules(
 ) -> list[Any]:
     """What makes a due post claimable: its parent is published, its account is not
     blocked (as a whole, "name", or in the post's subreddit, "name/r/sub": Reddit's
-    RATELIMIT on submitting there), and the caller's platform/article filters."""
+    RATELIMIT on submitting there) nor out of budget (``budget_until``), and the
+    caller's platform/article filters."""
     now = bindparam("now", type_=posts.c.due_at.type)
     in_subreddit = post.c.account + "/r/" + thread.c.subreddit
     blocked = (
@@ -78,8 +81,13 @@ def _rules(
         .where(
             accounts.c.platform == post.c.platform,
             or_(accounts.c.account == post.c.account, accounts.c.account == in_subreddit),
-            accounts.c.blocked.is_(True),
-            or_(accounts.c.blocked_until.is_(None), accounts.c.blocked_until > now),
+            or_(
+                and_(
+                    accounts.c.blocked.is_(True),
+                    or_(accounts.c.blocked_until.is_(None), accounts.c.blocked_until > now),
+                ),
+                accounts.c.budget_until > now,
+            ),
         )
         .exists()
     )
@@ -91,10 +99,16 @@ def _rules(
     return rules
 
 
-def _candidates(platforms: tuple[str, ...] | None, by_article: bool) -> Any:
+def _candidates(platforms: tuple[str, ...] | None, by_article: bool, locking: bool) -> Any:
     """Ids of at most ``limit`` claimable posts per state, each state read in the order of
     its own index, so a claim stops after ``limit`` hits instead of collecting and sorting
-    every due post (a backlog of replies waiting for their parents)."""
+    every due post (a backlog of replies waiting for their parents).
+
+    ``locking`` (PostgreSQL, where daemons claim at once): each state's scan locks its rows
+    with ``FOR UPDATE SKIP LOCKED`` as it goes, so rows another daemon holds are passed over
+    and the scan goes on to the next ones (a daemon is never starved by another's locks),
+    and PostgreSQL re-checks the state on the newest version of each row it locks (a post
+    claimed and committed meanwhile is no longer queued and drops out)."""
     now = bindparam("now", type_=posts.c.due_at.type)
     branches = []
     for state, name in DUE_COLUMNS:
@@ -116,20 +130,24 @@ def _candidates(platforms: tuple[str, ...] | None, by_article: bool) -> Any:
             )
             .order_by(column, post.c.id)
             .limit(bindparam("limit", type_=Integer))
-            .subquery()
         )
-        branches.append(select(branch.c.id))
+        if locking:
+            branch = branch.with_for_update(skip_locked=True, of=post)
+        branches.append(select(branch.subquery().c.id))
     return union_all(*branches)
 
 
 @functools.lru_cache(maxsize=64)
 def _claimable(
-    platforms: tuple[str, ...] | None, by_article: bool, bounded: bool = False
+    platforms: tuple[str, ...] | None,
+    by_article: bool,
+    bounded: bool = False,
+    locking: bool = False,
 ) -> Select[Any]:
     """The claim query with ``now``/``limit``/``article_id`` bind parameters, built once per
     shape: building it is most of a claim's CPU (aliases and column collections). The parent
     and root posts are outer-joined, so their refs come with the row (no second query).
-    ``bounded``: only among :func:`_candidates` (SQLite, where claims never run at once)."""
+    ``bounded``: only among :func:`_candidates` (``locking``: which lock their rows)."""
     now = bindparam("now", type_=posts.c.due_at.type)
     parent = posts.alias("parent")
     root = posts.alias("root")
@@ -154,15 +172,13 @@ def _claimable(
         .limit(bindparam("limit", type_=Integer))
     )
     if bounded:  # the candidates already obey every rule
-        return query.where(posts.c.id.in_(_candidates(platforms, by_article)))
+        return query.where(posts.c.id.in_(_candidates(platforms, by_article, locking)))
     return query.where(due_condition(now), *_rules(posts, threads, parent, platforms, by_article))
 
 
 @functools.lru_cache(maxsize=4)
 def _locking(dialect: str, platforms: tuple[str, ...] | None, by_article: bool) -> Select[Any]:
-    if dialect == "postgresql":  # lock only the claimed rows, skip those another daemon holds
-        return _claimable(platforms, by_article).with_for_update(skip_locked=True, of=posts)
-    return _claimable(platforms, by_article, bounded=True)
+    return _claimable(platforms, by_article, bounded=True, locking=dialect == "postgresql")
 
 
 # Run once per claimed post, built once (building a statement costs as much as running it).
@@ -191,8 +207,11 @@ def claim_due(
     prepare: Prepare,
     platforms: Collection[str] | None,
     article_id: int | None,
+    budgets: Budgets,
 ) -> list[Claim]:
-    """Claim up to ``limit`` due posts inside the caller's write transaction."""
+    """Claim up to ``limit`` due posts inside the caller's write transaction, each only if
+    its account's budget allows the requests sending it makes (spent here, in the same
+    transaction; an account that runs out is skipped until its budget refills)."""
     if limit <= 0 or (platforms is not None and not platforms):
         return []
     shape = None if platforms is None else tuple(platforms)
@@ -205,7 +224,18 @@ def claim_due(
         if row.thread_id not in seen:
             seen.add(row.thread_id)
             chosen.append(row)
-    return [_claim_row(conn, row, now, owner, lease, prepare) for row in chosen]
+    ledger = Ledger(conn, budgets, now)
+    ledger.lock([(row.platform, row.account) for row in chosen])
+    taken = [r for r in chosen if ledger.take(r.platform, r.account, post_actions(r))]
+    ledger.write()
+    return [
+        _claim_row(conn, row, now, owner, lease, prepare, ledger.paced(*_key(row), row.due_at))
+        for row in taken
+    ]
+
+
+def _key(row: Row[Any]) -> tuple[str, str]:
+    return row.platform, row.account
 
 
 def _claim_row(
@@ -215,6 +245,7 @@ def _claim_row(
     owner: str,
     lease: timedelta,
     prepare: Prepare,
+    paced: bool,
 ) -> Claim:
     draft = load_draft(row.draft)
     key = row.idem_key or new_key()
@@ -257,6 +288,7 @@ def _claim_row(
         attempts=row.attempts,
         reclaimed=row.state == "sending",
         due_at=row.due_at,
+        paced=paced,
     )
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    inspect,
     select,
     text,
 )
@@ -167,6 +168,9 @@ accounts = Table(
     Column("last_success_at", UTCTime),
     Column("last_error", Text),
     Column("last_error_at", UTCTime),
+    Column("budget", Text),  # bot.budget state (JSON), spent by the claims
+    Column("budget_until", UTCTime),  # out of budget: nothing claimed before this
+    Column("budget_held_at", UTCTime),  # when it last ran out
 )
 
 events = Table(
@@ -296,6 +300,28 @@ def _m6_evergreen(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_evergreen_next ON evergreen (next_at)"))
 
 
+def _m7_sealed_sessions(conn: Connection) -> None:
+    # Sessions are sealed from now on (bot.store.sealed); the plain-text ones an earlier
+    # version stored go (the adapters log in afresh once), so no dump holds a token.
+    conn.execute(
+        accounts.update()
+        .where(accounts.c.session.is_not(None), accounts.c.session.not_like("sb1:%"))
+        .values(session=None)
+    )
+
+
+_M8_COLUMNS = (("budget", "TEXT"), ("budget_until", "BIGINT"), ("budget_held_at", "BIGINT"))
+
+
+def _m8_account_budgets(conn: Connection) -> None:
+    # A store created by this version already has them (migration 1 creates the tables
+    # as they are now defined).
+    present = {c["name"] for c in inspect(conn).get_columns("accounts")}
+    for name, kind in _M8_COLUMNS:
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE accounts ADD COLUMN {name} {kind}"))
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 MIGRATIONS: Sequence[Migration] = (
     ("base tables", _m1_base),
@@ -304,6 +330,8 @@ MIGRATIONS: Sequence[Migration] = (
     ("one content hash for every article", _m4_one_content_hash),
     ("feeds and the entries seen in them", _m5_feeds),
     ("evergreen articles and their re-shares", _m6_evergreen),
+    ("plain-text login sessions dropped (sessions are sealed)", _m7_sealed_sessions),
+    ("account budgets spent by the claims", _m8_account_budgets),
 )
 ADVISORY_KEY = 0x5B0_7570  # pg_advisory_xact_lock key for migrations
 

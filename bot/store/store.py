@@ -18,11 +18,14 @@ from sqlalchemy import Connection, Integer, Text, bindparam, func, select, updat
 from bot.article import Article
 from bot.errors import NotFoundError, StoreError
 from bot.platforms.base import Ref
+from bot.secretkey import KeySource
 from bot.store import claims, editors, plan
+from bot.store.budgets import Budgets
 from bot.store.engine import check_sqlite, make_engine
 from bot.store.evergreen import EvergreenStore
 from bot.store.schema import (
     UTCTime,
+    accounts,
     articles,
     migrate,
     posts,
@@ -53,10 +56,18 @@ _PUBLISH = (
 )
 
 
-def open_store(url: str, *, create: bool = True) -> Store:
-    """Open (and migrate to head, idempotently) the store at an SQLAlchemy URL."""
+def open_store(
+    url: str,
+    *,
+    create: bool = True,
+    key: KeySource | None = None,
+    budgets: Budgets | None = None,
+) -> Store:
+    """Open (and migrate to head, idempotently) the store at an SQLAlchemy URL; ``key``:
+    where the key sealing login sessions comes from (bot.secretkey); ``budgets``: each
+    platform's limits (default: bot.budget.DEFAULTS)."""
     engine = make_engine(url, create=create)
-    store = Store(engine)
+    store = Store(engine, key, budgets)
     try:
         if engine.dialect.name == "sqlite":
             check_sqlite(engine)
@@ -184,6 +195,7 @@ class Store(EvergreenStore):
                 prepare=prepare,
                 platforms=platforms,
                 article_id=article_id,
+                budgets=self.budgets,
             )
 
     def _owned(self, conn: Connection, post_id: int, owner: str) -> Any:
@@ -226,6 +238,7 @@ class Store(EvergreenStore):
                 prepare=prepare,
                 platforms=platforms,
                 article_id=article_id,
+                budgets=self.budgets,
             )
 
     def _confirm(self, conn: Connection, post_id: int, owner: str, ref: Ref, now: datetime) -> None:
@@ -366,15 +379,26 @@ class Store(EvergreenStore):
     def _must_exist(self, conn: Connection, article_id: int) -> None:
         editors.target_ids(conn, f"a{article_id}", ())
 
-    def next_due(self) -> datetime | None:
-        """The earliest due time among queued, failed and lease-expired posts."""
+    def next_due(self, now: datetime | None = None) -> datetime | None:
+        """When the daemon should look again: the earliest due time among queued, failed
+        and lease-expired posts; if that has passed (posts wait for an account's budget
+        or block), the earliest refill or block end still ahead."""
+        now = now or datetime.now(UTC)
         with self.read() as conn:
             times = [
                 conn.scalar(select(func.min(posts.c[name])).where(posts.c.state == state))
                 for state, name in claims.DUE_COLUMNS
             ]
-        found = [t for t in times if t is not None]
-        return min(found) if found else None
+            found: list[datetime] = [t for t in times if t is not None]
+            due = min(found) if found else None
+            if due is None or due > now:
+                return due
+            ahead = [
+                conn.scalar(select(func.min(column)).where(column > now))
+                for column in (accounts.c.budget_until, accounts.c.blocked_until)
+            ]
+        later: list[datetime] = [t for t in ahead if t is not None]
+        return min(later) if later else due
 
     def counts(self) -> dict[str, int]:
         """Number of posts per state."""

@@ -31,6 +31,7 @@ class Claim:
     attempts: int
     reclaimed: bool
     due_at: datetime
+    paced: bool = False  # its account ran out of budget after it fell due: not stale
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,7 @@ def cli(pds: PdsServer, standin: RedditStandin, tmp_path: Path, request) -> Iter
     config = tmp_path / "sharebot.toml"
     config.write_text(
         f"""store_url = "sqlite:///{tmp_path}/store.db"
+data_dir = "{tmp_path}/data"
 posts_dir = "{tmp_path}/posts"
 tick = "1s"
 

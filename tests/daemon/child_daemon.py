@@ -4,7 +4,8 @@ with test-sized backoff and lease (``sharebot run`` has no knobs for those). Pri
 "ready" once the daemon loop starts; logs (INFO, text) go to stderr.
 
     python -m tests.daemon.child_daemon STORE_URL PDS_URL HANDLE REDDIT_URL OWNER
-    (app password in SHAREBOT_CRASH_BSKY_PASSWORD)
+    (app password in SHAREBOT_CRASH_BSKY_PASSWORD; budget overrides, if any, as JSON
+    {platform: {limit: value}} in SHAREBOT_TEST_BUDGETS)
 
 Crash injection is this test program's own: ``CRASH_AFTER_SEND`` = ``N`` makes the process
 SIGKILL itself right after its N-th send returns (before the confirm), ``pX`` after each
@@ -14,6 +15,7 @@ code reads no such variable.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -22,6 +24,7 @@ import threading
 from collections.abc import Callable
 from datetime import timedelta
 
+from bot import budget
 from bot.config import BlueskyAccount, RedditAccount, Secret
 from bot.daemon import Daemon, single_daemon_lock
 from bot.logs import setup
@@ -52,7 +55,9 @@ def crash_hook(spec: str | None, rng: random.Random) -> Callable[[object], None]
 
 def main(url: str, pds_url: str, handle: str, reddit_url: str, owner: str) -> None:
     setup("text", "INFO", sys.stderr)
-    store = open_store(url)
+    overrides = json.loads(os.environ.get("SHAREBOT_TEST_BUDGETS") or "{}")
+    limits = {p: budget.limits_for(p, overrides.get(p)) for p in budget.DEFAULTS}
+    store = open_store(url, budgets=limits)
     bsky = BlueskyAccount("b", handle, Secret(os.environ["SHAREBOT_CRASH_BSKY_PASSWORD"]), pds_url)
     red = RedditAccount(
         "r", client_id=CLIENT_ID, client_secret=Secret(CLIENT_SECRET), user_agent="crash/0.1",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -25,4 +26,18 @@ def _restore_root_logging() -> Iterator[None]:
 def pds() -> Iterator[PdsServer]:
     """One reference PDS for this folder's tests (each test makes its own account)."""
     with start_pds() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def _key_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stores opened without a key source (and child processes) keep the session key in
+    the test's folder, not in ./data."""
+    monkeypatch.setenv("SHAREBOT_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture(scope="session")
+def limited_pds() -> Iterator[PdsServer]:
+    """A reference PDS with its rate limits on (PDS_RATE_LIMITS_ENABLED)."""
+    with start_pds(rate_limits=True) as server:
         yield server

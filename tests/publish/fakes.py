@@ -27,6 +27,7 @@ class FakeClaim:
     attempts: int
     reclaimed: bool
     due_at: datetime
+    paced: bool = False
 
 
 @dataclass

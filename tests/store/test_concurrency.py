@@ -34,7 +34,8 @@ def test_sqlite_editors_and_claimer_for_20_seconds(tmp_path: Path) -> None:
     open_store(url).close()
     until = time.monotonic() + 20
     results = _run(
-        [(editor, (url, f"e{i}", until)) for i in range(4)] + [(claimer, (url, "c", until, False))],
+        [(editor, (url, f"e{i}", until)) for i in range(4)]
+        + [(claimer, (url, "c", until, False, None))],
         timeout=90,
     )
     errors = [e for r in results for e in r["errors"]]
@@ -62,11 +63,28 @@ def test_postgresql_four_claimers_share_2000_posts(pg_server: PgServer) -> None:
     enqueue(store, [bluesky_thread(i, 1) for i in range(2000)], gap=timedelta(0))
     store.close()
     until = time.monotonic() + 60  # a bound only: the claimers stop when all is claimed
-    results = _run([(claimer, (url, f"c{i}", until, True)) for i in range(4)], timeout=90)
+    results = _run([(claimer, (url, f"c{i}", until, True, None)) for i in range(4)], timeout=90)
     assert [e for r in results for e in r["errors"]] == []
     claimed = Counter(pid for r in results for pid in r["claimed"])
     assert len(claimed) == 2000 and max(claimed.values()) == 1
     assert sum(1 for r in results if r["claimed"]) >= 2  # the work was shared
     store = open_store(url)
     assert store.counts() == {"published": 2000}
+    store.close()
+
+
+def test_postgresql_four_claimers_share_one_budget(pg_server: PgServer) -> None:
+    """300 points an hour = 100 posts, whichever daemon claims them: no daemon may spend
+    another's budget."""
+    url = pg_server.new_database()
+    store = open_store(url)
+    enqueue(store, [bluesky_thread(i, 1) for i in range(400)], gap=timedelta(0))
+    store.close()
+    until = time.monotonic() + 60  # a bound only: the claimers stop when nothing is claimable
+    results = _run([(claimer, (url, f"c{i}", until, True, 300)) for i in range(4)], timeout=90)
+    assert [e for r in results for e in r["errors"]] == []
+    claimed = Counter(pid for r in results for pid in r["claimed"])
+    assert len(claimed) == 100 and max(claimed.values()) == 1
+    store = open_store(url)
+    assert store.counts() == {"published": 100, "queued": 300}  # waiting, not failed
     store.close()

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, select
 from bot.platforms.base import Ref
 from bot.store import Store, open_store
 from bot.store.engine import make_engine
-from bot.store.schema import MIGRATIONS, migrate, schema_migrations, share_links
+from bot.store.schema import MIGRATIONS, accounts, migrate, schema_migrations, share_links
 from tests.store.helpers import MIN, NOW, bluesky_thread, claim, enqueue, reddit_threads
 
 HEAD = list(range(1, len(MIGRATIONS) + 1))
@@ -20,10 +20,11 @@ def test_first_migration_database_upgrades_with_data_intact(store_url: str) -> N
     with engine.begin() as conn:
         assert migrate(conn, MIGRATIONS[:1]) == [1]
     old = Store(engine)
+    with old.write() as conn:  # a plain-text session, as stored before migration 7
+        conn.execute(accounts.insert().values(platform="bluesky", account="b", session="jwt"))
     aid = enqueue(old, [bluesky_thread(0, 2), *reddit_threads(1, 1)])
     (c,) = claim(old, platforms=["bluesky"])
     old.confirm(c.post_id, "d1", Ref("at://x", "cid", "https://u"), NOW)
-    old.save_session("bluesky", "b", "jwt")
     with old.write() as conn:  # what confirm stored before migration 3
         conn.execute(
             share_links.insert().values(
@@ -37,7 +38,9 @@ def test_first_migration_database_upgrades_with_data_intact(store_url: str) -> N
     store = open_store(store_url)
     after = [(p.id, p.state, p.text, p.due_at, p.url) for p in store.list_posts(limit=10)]
     assert after == before and store.get_article(aid).title == "Partners"
-    assert store.load_session("bluesky", "b") == "jwt"
+    assert store.load_session("bluesky", "b") is None  # dropped: it was plain text
+    with store.read() as conn:
+        assert conn.scalar(select(accounts.c.session)) is None
     with store.read() as conn:
         versions = list(conn.scalars(select(schema_migrations.c.version)))
         indexes = {ix["name"] for ix in inspect(conn).get_indexes("posts")}

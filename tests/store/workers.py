@@ -7,6 +7,7 @@ from datetime import timedelta
 from multiprocessing.queues import Queue
 from typing import Any
 
+from bot import budget
 from bot.errors import StoreError
 from bot.platforms.base import Ref
 from bot.store import open_store
@@ -37,9 +38,15 @@ def editor(url: str, name: str, until: float, out: Queue[Any]) -> None:
     out.put(result)
 
 
-def claimer(url: str, owner: str, until: float, drain: bool, out: Queue[Any]) -> None:
-    """Claim and confirm until ``until`` (with ``drain``: or until nothing is left queued)."""
-    store = open_store(url)
+def claimer(
+    url: str, owner: str, until: float, drain: bool, points: int | None, out: Queue[Any]
+) -> None:
+    """Claim and confirm until ``until`` (with ``drain``: or until nothing is left queued,
+    or nothing more is claimable); ``points``: the Bluesky budget per hour (None: none)."""
+    limits = (
+        {} if points is None else {"bluesky": budget.limits_for("bluesky", {"points_hour": points})}
+    )
+    store = open_store(url, budgets=limits)
     result: dict[str, Any] = {"claimed": [], "errors": [], "name": owner}
     while time.monotonic() < until:
         try:
@@ -47,7 +54,7 @@ def claimer(url: str, owner: str, until: float, drain: bool, out: Queue[Any]) ->
             for c in claims:
                 store.confirm(c.post_id, owner, Ref(f"at://{c.post_id}", "c", "u"), LATER)
             result["claimed"] += [c.post_id for c in claims]
-            if drain and not claims and store.counts().get("queued", 0) == 0:
+            if drain and not claims and (points or store.counts().get("queued", 0) == 0):
                 break
         except StoreError as exc:
             result["errors"].append(str(exc))

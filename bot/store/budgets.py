@@ -1,0 +1,144 @@
+"""Account budgets in the store: spent in the claim transaction, so daemons sharing a
+PostgreSQL store share one budget per account (bot.budget holds the rules).
+
+Each account row keeps its budget state (JSON), ``budget_until`` (no post of the account
+is claimable before: the claim query skips it like a block, so other accounts' posts
+are claimed instead) and ``budget_held_at`` (when it last ran out: a post due before
+that waited for the budget, not for an outage, and is never treated as stale).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot import budget
+from bot.budget import Limit
+from bot.store.schema import accounts
+from bot.store.views import load_draft
+
+Budgets = Mapping[str, Sequence[Limit]]
+
+
+def post_actions(row: Row[Any]) -> budget.Actions:
+    """The requests sending this claimed row will make."""
+    draft = load_draft(row.draft)
+    embed = draft.embed
+    images = len(getattr(embed, "images", ())) + int(getattr(embed, "thumb", None) is not None)
+    mentions = sum(1 for f in draft.facets if f.kind == "mention")
+    again = row.state != "queued" or row.attempts > 0
+    return budget.post_actions(row.platform, images=images, mentions=mentions, reconcile=again)
+
+
+class Ledger:
+    """The budgets of the accounts one claim touches (rows locked on PostgreSQL)."""
+
+    def __init__(self, conn: Connection, limits: Budgets, now: datetime) -> None:
+        self.conn, self.limits, self.now = conn, limits, now
+        self.states: dict[tuple[str, str], budget.State] = {}
+        self.held: dict[tuple[str, str], datetime | None] = {}
+        self.held_at: dict[tuple[str, str], datetime | None] = {}
+
+    def take(self, platform: str, account: str, actions: budget.Actions) -> bool:
+        """Spend ``actions`` from the account's budget if it allows them; otherwise
+        remember when it will, and take nothing more of this account in this claim."""
+        key = (platform, account)
+        if key in self.held:
+            return False
+        limits = self.limits.get(platform, ())
+        state = self._state(key)
+        if budget.allows(limits, state, actions, self.now):
+            self.states[key] = budget.spend(limits, state, actions, self.now)
+            return True
+        self.held[key] = budget.refill_at(limits, state, actions, self.now)
+        return False
+
+    def _state(self, key: tuple[str, str]) -> budget.State:
+        if key not in self.states:
+            self.states[key], self.held_at[key] = load(self.conn, *key, lock=True)
+        return self.states[key]
+
+    def lock(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Read (and lock) these accounts' budgets, in one order for every daemon (two
+        claims locking two accounts in opposite orders would deadlock)."""
+        for key in sorted(set(keys)):
+            self._state(key)
+
+    def paced(self, platform: str, account: str, due_at: datetime) -> bool:
+        """Whether the account ran out of budget after this post fell due (its lateness
+        is pacing, not an outage)."""
+        held_at = self.held_at.get((platform, account))
+        return held_at is not None and held_at >= due_at
+
+    def write(self) -> None:
+        """Store every touched budget (and the hold of the accounts that ran out)."""
+        for key, state in self.states.items():
+            values: dict[str, Any] = {"budget": json.dumps(state, separators=(",", ":"))}
+            if key in self.held:
+                values |= {"budget_until": self.held[key] or _FAR, "budget_held_at": self.now}
+            upsert(self.conn, *key, **values)
+
+
+_FAR = datetime(9999, 1, 1, tzinfo=UTC)  # a cost above a capacity: held until fixed
+
+
+def load(
+    conn: Connection, platform: str, account: str, *, lock: bool = False
+) -> tuple[budget.State, datetime | None]:
+    """An account's budget state and when it last ran out (``lock``: the row is created
+    if missing and locked FOR UPDATE on PostgreSQL, so two daemons spending one account's
+    budget take turns, even the first time)."""
+    query = select(accounts.c.budget, accounts.c.budget_held_at).where(
+        accounts.c.platform == platform, accounts.c.account == account
+    )
+    if lock and conn.dialect.name == "postgresql":
+        stmt = postgresql.insert(accounts).values(platform=platform, account=account)
+        conn.execute(stmt.on_conflict_do_nothing(index_elements=["platform", "account"]))
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None or not row.budget:
+        return {}, None if row is None else row.budget_held_at
+    return dict(json.loads(row.budget)), row.budget_held_at
+
+
+def upsert(conn: Connection, platform: str, account: str, **values: Any) -> None:
+    """Insert or update one account row."""
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(accounts).values(platform=platform, account=account, **values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["platform", "account"], set_=values))
+
+
+def spend(
+    conn: Connection,
+    limits: Sequence[Limit],
+    platform: str,
+    account: str,
+    actions: budget.Actions,
+    now: datetime,
+) -> None:
+    """Count requests made outside a claim (a login, a read-back, a lookup)."""
+    state = budget.spend(limits, load(conn, platform, account, lock=True)[0], actions, now)
+    upsert(conn, platform, account, budget=json.dumps(state, separators=(",", ":")))
+
+
+def follow(
+    conn: Connection,
+    limits: Sequence[Limit],
+    platform: str,
+    account: str,
+    now: datetime,
+    **view: Any,
+) -> None:
+    """Follow the platform's reported remaining/reset (see ``budget.follow``)."""
+    state, _ = load(conn, platform, account, lock=True)
+    state = budget.follow(limits, state, now=now, **view)
+    values: dict[str, Any] = {"budget": json.dumps(state, separators=(",", ":"))}
+    if not budget.allows(limits, state, budget.post_actions(platform, reconcile=False), now):
+        until = budget.refill_at(limits, state, budget.post_actions(platform, reconcile=False), now)
+        values |= {"budget_until": until or _FAR, "budget_held_at": now}
+    upsert(conn, platform, account, **values)
