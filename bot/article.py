@@ -75,6 +75,9 @@ class Options:
     thread_mode: ThreadMode | None = None
     evergreen: str | None = None  # share again every this long ("30d"), as a quote post
     max_reshares: int | None = None
+    replies: tuple[str, ...] | None = None  # Bluesky reply rules (bot.controls)
+    quotes: bool | None = None
+    labels: tuple[str, ...] | None = None
     max_posts_per_thread: int | None = None
     overflow: Overflow | None = None
 

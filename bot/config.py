@@ -17,6 +17,7 @@ from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.controls import parse_labels, parse_replies
 from bot.errors import ConfigError
 
 
@@ -221,6 +222,12 @@ class Settings:
     max_posts_per_thread: int = 12
     overflow: str = "continue"
     fetch_deadline: timedelta = timedelta(seconds=20)
+    # Bluesky reader controls (bot.controls): reply rules (None: everyone may reply,
+    # (): nobody), quotes allowed, on every post of a thread or on its root only
+    replies: tuple[str, ...] | None = None
+    quotes: bool = True
+    quotes_on: str = "thread"
+    labels: tuple[str, ...] = ()
     # [budgets.<platform>] <limit> = N | "N/<duration>" (bot.budget checks the names)
     budgets: tuple[tuple[str, str, int | str], ...] = ()
     config_path: str | None = None
@@ -309,7 +316,8 @@ _SECRETS = {"bluesky": ("password",), "reddit": ("client_secret", "password", "r
 _ACCOUNT_TYPES: dict[str, Any] = {"bluesky": BlueskyAccount, "reddit": RedditAccount}
 # Settings whose raw form (TOML, environment) is text or a list of text, and their parsers.
 _DURATIONS = ("stale_after", "lease", "tick", "fetch_deadline")
-_RAW_KINDS: dict[str, type] = {"slots": tuple, "every": str, "quiet_hours": str}
+_RAW_KINDS: dict[str, type] = {"slots": tuple, "every": str, "quiet_hours": str,
+                               "replies": tuple}  # fmt: skip
 _RAW_KINDS |= dict.fromkeys(_DURATIONS, str)
 
 
@@ -355,6 +363,9 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "slots": lambda specs: tuple(parse_slot(s) for s in specs),
     "stale_policy": lambda value: _one_of(value, STALE_POLICIES),
     "overflow": lambda value: _one_of(value, OVERFLOWS),
+    "replies": parse_replies,
+    "labels": parse_labels,
+    "quotes_on": lambda value: _one_of(value, ("thread", "root")),
     "quiet_hours": parse_quiet_hours,
     **dict.fromkeys(_DURATIONS, parse_duration),
 }
@@ -475,6 +486,8 @@ def _typed(key: str, value: Any, source: str, where: str) -> Any:
     elif kind is int:
         ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
     elif kind is tuple:
+        if key in ("replies", "labels") and isinstance(value, str):
+            value = [value]  # replies = "nobody", labels = "nudity"
         ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
         value = tuple(value) if ok else value
     else:

@@ -89,6 +89,11 @@ class PostDraft:
     kind: PostKind = "post"
     title: str | None = None
     link_url: str | None = None
+    # Bluesky reader controls: reply rules on a root (None: everyone may reply; (): nobody),
+    # whether the post may be quoted, self-labels (bot.platforms.bluesky_gates)
+    gate: tuple[str, ...] | None = None
+    quotes: bool = True
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,12 @@ def draft_to_dict(draft: PostDraft) -> dict[str, Any]:
         "link_url": draft.link_url,
         "embed": None,
     }
+    if draft.gate is not None:
+        data["gate"] = list(draft.gate)
+    if not draft.quotes:
+        data["quotes"] = False
+    if draft.labels:
+        data["labels"] = list(draft.labels)
     if isinstance(draft.embed, ImagesEmbed):
         images = [{"src": i.src, "alt": i.alt} for i in draft.embed.images]
         data["embed"] = {"type": "images", "images": images}
@@ -188,6 +199,9 @@ def draft_from_dict(data: dict[str, Any]) -> PostDraft:
         kind=data.get("kind", "post"),
         title=data.get("title"),
         link_url=data.get("link_url"),
+        gate=tuple(data["gate"]) if data.get("gate") is not None else None,
+        quotes=data.get("quotes", True),
+        labels=tuple(data.get("labels", ())),
     )
 
 

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent / "bot"
 LAYERS: dict[str, int] = {
     "bot": 0,
     "bot.errors": 0,
+    "bot.controls": 0,
     "bot.config": 0,
     "bot.logs": 0,
     "bot.secretkey": 0,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.config import Settings
+from bot.controls import parse_labels, parse_replies
 from bot.errors import ConfigError, StoreError
 from bot.richtext import graphemes, render_inline, utf8_len
 from bot.schedule import quiet_end
@@ -108,6 +109,9 @@ class Edit:
     card: str | None = None
     card_title: str | None = None
     no_embed: bool = False
+    replies: tuple[str, ...] | None = None  # Bluesky reader controls (bot.controls)
+    quotes: bool | None = None
+    labels: tuple[str, ...] | None = None
 
 
 def edit(store: Store, post_id: int, change: Edit) -> PostView:
@@ -132,9 +136,30 @@ def edited_draft(post: PostView, change: Edit) -> PostDraft:
     embed = _embed(post, change)
     if embed is not None or change.no_embed:
         draft = replace(draft, embed=embed)
+    draft = _controls(post, draft, change)
     if draft == post.draft:
-        raise ConfigError("nothing to change: give --text, --image, --card or --no-embed")
+        raise ConfigError(
+            "nothing to change: give --text, --image, --card, --no-embed, --replies, "
+            "--quotes/--no-quotes or --label"
+        )
     return draft
+
+
+def _controls(post: PostView, draft: PostDraft, change: Edit) -> PostDraft:
+    if change.replies is None and change.quotes is None and change.labels is None:
+        return draft
+    if post.platform != "bluesky":
+        raise ConfigError("reader controls are Bluesky's", key="--replies")
+    try:
+        if change.replies is not None:
+            if post.seq != 0:
+                raise ConfigError("reply rules go on a thread's first post", key="--replies")
+            draft = replace(draft, gate=parse_replies(change.replies))
+        if change.labels is not None:
+            draft = replace(draft, labels=parse_labels(change.labels))
+    except ValueError as exc:
+        raise ConfigError(str(exc), key="--replies/--label") from None
+    return draft if change.quotes is None else replace(draft, quotes=change.quotes)
 
 
 def _embed(post: PostView, change: Edit) -> Embed | None:

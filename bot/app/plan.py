@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.app.langs import Languages
 from bot.article import Article, ThreadMode, content_hash
 from bot.compile import compile_article
+from bot.compile.controls import Controls
+from bot.compile.controls import apply as apply_controls
 from bot.config import Settings, parse_every, subreddit_name
 from bot.errors import ConfigError
 from bot.fetch import FetchPolicy
@@ -43,6 +46,7 @@ class Choices:
     immediate: bool = False
     evergreen: str | None = None  # share again every this long on Bluesky ("30d")
     max_reshares: int | None = None
+    controls: Controls = field(default_factory=Controls)  # Bluesky controls, languages
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,8 @@ def build_plan(
             max_posts=settings.max_posts_per_thread,
             overflow_mode=settings.overflow,  # type: ignore[arg-type]
         )
+        langs = Languages(article, choices.controls.lang)
+        compiled = apply_controls(compiled, article, settings, choices.controls, langs=langs.of)
         if choices.immediate or store is None:
             times = [publish_at or now] * len(compiled)
         else:

@@ -207,7 +207,7 @@ def dry_run_plan(settings: Settings, source: str, platforms: tuple[str, ...] | N
 def dry_run(plan: Plan) -> list[dict[str, Any]]:
     """What each post of ``plan`` would send: Bluesky records and Reddit forms, built by the
     adapters' own pure ``build_*`` functions (parents pending); nothing is sent."""
-    from bot.platforms.bluesky import build_record
+    from bot.platforms.bluesky import build_record, gate_records
     from bot.platforms.reddit import build_comment, build_submission
 
     out: list[dict[str, Any]] = []
@@ -227,5 +227,9 @@ def dry_run(plan: Plan) -> list[dict[str, Any]]:
                 )  # fmt: skip
             else:
                 body = build_comment(draft, parent_fullname="<parent>", key="<key>")
-            out.append({"platform": thread.platform, "section": thread.section, "body": body})
+            entry = {"platform": thread.platform, "section": thread.section, "body": body}
+            if thread.platform == "bluesky":
+                gates = gate_records(draft, "<this post>", "<claim time>", root=n == 0)
+                entry |= {"gates": gates} if gates else {}
+            out.append(entry)
     return out

@@ -22,9 +22,12 @@ import click
 
 from bot.article import Article
 from bot.compile import compile_article
+from bot.compile.controls import Controls
+from bot.compile.controls import apply as apply_controls
+from bot.config import Settings
 from bot.links import share_links
 from bot.richtext import graphemes, utf8_len
-from bot.threads import ThreadDraft, embed_json
+from bot.threads import PostDraft, ThreadDraft, embed_json
 
 PLATFORMS = ("bluesky", "reddit")
 
@@ -38,10 +41,23 @@ def _bluesky_json(thread: ThreadDraft) -> dict[str, Any]:
             "langs": list(p.langs),
             "graphemes": graphemes(p.text),
             "bytes": utf8_len(p.text),
+            **_controls(p),
         }
         for p in thread.posts
     ]
     return {"section": thread.section, "posts": posts, "warnings": list(thread.warnings)}
+
+
+def _controls(post: PostDraft) -> dict[str, Any]:
+    """Reader controls set on a post (only those that differ from Bluesky's defaults)."""
+    out: dict[str, Any] = {}
+    if post.gate is not None:
+        out["replies"] = list(post.gate) or "nobody"
+    if not post.quotes:
+        out["quotes"] = False
+    if post.labels:
+        out["labels"] = list(post.labels)
+    return out
 
 
 def _reddit_json(thread: ThreadDraft) -> dict[str, Any]:
@@ -70,6 +86,7 @@ def preview_data(
     mode: Any = thread_mode
     if "bluesky" in platforms:
         compiled = compile_article(article, "bluesky", counters=counters, utm=utm, thread_mode=mode)
+        compiled = apply_controls(compiled, article, Settings(), Controls())
         threads["bluesky"] = [_bluesky_json(t) for t in compiled]
     if "reddit" in platforms:
         compiled = compile_article(

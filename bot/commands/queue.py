@@ -26,6 +26,7 @@ from bot.commands.common import (
     warn,
     when,
 )
+from bot.compile.controls import Controls
 from bot.config import Settings
 from bot.links import share_link_lines
 from bot.store import ArticleView, PostView
@@ -34,6 +35,10 @@ from bot.threads import STATES
 __all__ = ["links", "queue", "sync"]
 
 POST_COLUMNS = ["id", "article", "thread", "platform", "state", "due", "tries", "text"]
+
+
+def _words(text: str | None) -> tuple[str, ...] | None:
+    return None if text is None else tuple(w.strip() for w in text.split(",") if w.strip())
 
 
 def post_json(p: PostView) -> dict[str, Any]:
@@ -86,6 +91,12 @@ def queue() -> None:
 @click.option("--link-post", is_flag=True, default=None, help="Reddit link post to the article.")
 @click.option("--now", "now_ok", is_flag=True, help="Due now; also allows an --at in the past.")
 @click.option("--evergreen", help="Share it again on Bluesky every this long, e.g. 30d.")
+@click.option("--replies", help="Who may reply on Bluesky: everyone, nobody, or rules "
+              "mentioned,following,followers,list:<at-uri>.")  # fmt: skip
+@click.option("--quotes/--no-quotes", default=None, help="Whether Bluesky posts may be quoted.")
+@click.option("--label", "labels", multiple=True,
+              help="Self-label (porn, sexual, nudity, graphic-media); repeatable.")  # fmt: skip
+@click.option("--lang", help="Every post's language (BCP-47), instead of detecting it.")
 @click.option("--max-reshares", type=click.IntRange(0, 100), help="At most this many (3).")
 @click.option("--again", is_flag=True, help="Queue it even if it is already queued/published.")
 @click.option("--force", is_flag=True, help="Queue it even over max_posts_per_article.")
@@ -94,7 +105,8 @@ def queue() -> None:
 @click.pass_context
 def add(ctx: click.Context, source: str, at: str | None, every: str | None, to: str | None,
         subreddit: str | None, flair: str | None, mode: Any, link_post: bool | None,
-        now_ok: bool, evergreen: str | None, max_reshares: int | None, again: bool,
+        now_ok: bool, evergreen: str | None, replies: str | None, quotes: bool | None,
+        labels: tuple[str, ...], lang: str | None, max_reshares: int | None, again: bool,
         force: bool, utc: bool, as_json: bool) -> None:  # fmt: skip
     """Read, compile, plan and queue an article (a file or an http(s) URL).
 
@@ -110,8 +122,10 @@ def add(ctx: click.Context, source: str, at: str | None, every: str | None, to: 
     with opened(ctx) as app:
         now = app.clock()
         start = when(at, app.settings, now) if at else (now if now_ok else None)
+        controls = Controls(_words(replies), quotes, labels or None, lang)
         choices = Choices(start, every, platforms, subreddit, flair, mode, link_post, now_ok,
-                          evergreen=evergreen, max_reshares=max_reshares)  # fmt: skip
+                          evergreen=evergreen, max_reshares=max_reshares,
+                          controls=controls)  # fmt: skip
         queued = app.add(source, choices, again=again, force=force)
         settings = app.settings
     warn(queued.warnings)
@@ -271,10 +285,14 @@ def reschedule(ctx: click.Context, ident: str, at: str, now_ok: bool, utc: bool,
 @click.option("--card", help="Replace the embed with a link card to this URL.")
 @click.option("--card-title", help="The link card's title (default: the URL).")
 @click.option("--no-embed", is_flag=True, help="Remove the post's images or link card.")
+@click.option("--replies", help="Who may reply (a thread's first post): everyone, nobody, rules.")
+@click.option("--quotes/--no-quotes", default=None, help="Whether the post may be quoted.")
+@click.option("--label", "labels", multiple=True, help="Self-labels (replace the post's).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @click.pass_context
 def edit(ctx: click.Context, post: str, text: str | None, images: tuple[str, ...],
          alts: tuple[str, ...], card: str | None, card_title: str | None, no_embed: bool,
+         replies: str | None, quotes: bool | None, labels: tuple[str, ...],
          as_json: bool) -> None:  # fmt: skip
     """Change an unpublished post's text, images or link card, re-checked against the limits.
 
@@ -283,7 +301,8 @@ def edit(ctx: click.Context, post: str, text: str | None, images: tuple[str, ...
       sharebot queue edit 56 --text "A shorter opening. https://example.com/a"
       sharebot queue edit 57 --image chart.png --alt "Trade volume, 2020-2025"
     """
-    change = Edit(text, pair_images(images, alts), card, card_title, no_embed)
+    change = Edit(text, pair_images(images, alts), card, card_title, no_embed,
+                  _words(replies), quotes, labels or None)  # fmt: skip
     with opened(ctx, create=False) as app:
         edited = app.edit(post_id(post), change)
     if as_json:

@@ -21,7 +21,7 @@ from typing import Any
 from bot.config import BlueskyAccount
 from bot.errors import AuthError, PlatformError, RateLimitedError, RejectedError
 from bot.fetch import FetchPolicy
-from bot.platforms import bluesky_embeds
+from bot.platforms import bluesky_embeds, bluesky_gates
 from bot.platforms.base import Outgoing, Ref, SessionCache
 from bot.platforms.bluesky_budget import BudgetObserver
 from bot.platforms.bluesky_errors import PLATFORM, map_error
@@ -77,7 +77,22 @@ def build_record(
         record["reply"] = {"root": strong_ref(root or parent), "parent": strong_ref(parent)}
     if embed is not None:
         record["embed"] = embed
+    if draft.labels:
+        record["labels"] = bluesky_gates.self_labels(draft.labels)
     return record
+
+
+def gate_records(draft: PostDraft, post_uri: str, when: str, *, root: bool) -> dict[str, Any]:
+    """The gate records a post needs, by collection: a threadgate beside a root with reply
+    rules, a postgate beside a post that may not be quoted (pure)."""
+    records: dict[str, Any] = {}
+    if root and draft.gate is not None:
+        records[bluesky_gates.THREADGATE] = bluesky_gates.threadgate_record(
+            draft.gate, post_uri, when
+        )
+    if not draft.quotes:
+        records[bluesky_gates.POSTGATE] = bluesky_gates.postgate_record(post_uri, when)
+    return records
 
 
 def web_url(handle: str, rkey: str) -> str:
@@ -140,20 +155,32 @@ class BlueskyPlatform:
             facets=facets,
             embed=embed,
         )
-        body = {"repo": self._did, "collection": COLLECTION, "rkey": rkey, "record": record}
+        answer = self._write("createRecord", COLLECTION, rkey, record)
+        self._write_gates(post, rkey, when, answer["uri"])
+        return Ref(answer["uri"], answer["cid"], web_url(self._handle, rkey))
+
+    def _write(self, procedure: str, collection: str, rkey: str, record: Any) -> Any:
+        """One repo write (``createRecord`` or ``putRecord``) of ``record`` at ``rkey``."""
+        body = {"repo": self._did, "collection": collection, "rkey": rkey, "record": record}
         content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        answer = self._call(
+        return self._call(
             lambda c: (
                 c.invoke_procedure(
-                    "com.atproto.repo.createRecord",
+                    f"com.atproto.repo.{procedure}",
                     content=content,
                     headers={"Content-Type": "application/json"},
                 ).content
             ),
             write=True,
-            what=f"createRecord {rkey}",
+            what=f"{procedure} {rkey}",
         )
-        return Ref(answer["uri"], answer["cid"], web_url(self._handle, rkey))
+
+    def _write_gates(self, post: Outgoing, rkey: str, when: str, uri: str) -> None:
+        """Write the post's gate records under its rkey (putRecord: writing one again after
+        a crash changes nothing, so reconcile may always call this)."""
+        gates = gate_records(post.draft, uri, when, root=post.parent is None)
+        for collection, record in gates.items():
+            self._write("putRecord", collection, rkey, record)
 
     def reconcile(self, post: Outgoing) -> Ref | None:
         """The post's Ref if an earlier attempt wrote it (same createdAt), None if not."""
@@ -175,6 +202,7 @@ class BlueskyPlatform:
                 f"rkey {rkey} holds another record (createdAt {stored}, expected {when})",
                 platform=PLATFORM,
             )
+        self._write_gates(post, rkey, when, found.uri)  # the crash may have come before them
         return Ref(found.uri, found.cid or "", web_url(self._handle, rkey))
 
     def whoami(self) -> dict[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import yaml
 
 from bot.article import OVERFLOWS, Options
+from bot.controls import parse_labels, parse_replies
 from bot.errors import ContentError
 
 PLATFORMS = ("bluesky", "reddit")
@@ -111,6 +113,9 @@ def interpret(front: FrontMatter, source: str) -> Meta:
         split_level=check.level("split_level"),
         thread_mode=check.choice("thread_mode", THREAD_MODES),  # type: ignore[arg-type]
         evergreen=check.duration("evergreen"),
+        replies=check.grammar("replies", parse_replies),
+        quotes=check.flag("quotes"),
+        labels=check.grammar("labels", parse_labels),
         max_reshares=check.count("max_reshares", least=0),
         max_posts_per_thread=check.count("max_posts_per_thread"),
         overflow=check.choice("overflow", OVERFLOWS),  # type: ignore[arg-type]
@@ -177,6 +182,23 @@ class _Checker:
             raise self.fail(key, f"expected a heading level 1-6, got {value!r}")
         return value
 
+    def grammar(self, key: str, parse: Callable[[Sequence[str]], Any]) -> tuple[str, ...] | None:
+        """A word or list of words checked by ``parse`` (None when the key is absent)."""
+        if key not in self.values:
+            return None
+        words = self.words(key)
+        try:
+            parse(words)
+        except ValueError as exc:
+            raise self.fail(key, str(exc)) from None
+        return words
+
+    def flag(self, key: str) -> bool | None:
+        value = self.values.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise self.fail(key, f"expected true or false, got {value!r}")
+        return value
+
     def duration(self, key: str) -> str | None:
         value = self.text(key)
         if value is not None and not re.fullmatch(r"(\d+d)?(\d+h)?(\d+m)?", value.strip()):
@@ -234,7 +256,8 @@ class _Checker:
 KNOWN_KEYS = frozenset(
     {"title", "lang", "language", "tags", "image", "publish_at", "platforms", "subreddit",
      "flair", "split_level", "thread_mode", "evergreen", "max_reshares",
-     "max_posts_per_thread", "overflow", *_SUMMARY_KEYS, *_URL_KEYS}
+     "max_posts_per_thread", "overflow", "replies", "quotes", "labels", *_SUMMARY_KEYS,
+     *_URL_KEYS}
 )  # fmt: skip
 IGNORED_KEYS = frozenset(
     {"layout", "date", "author", "authors", "categories", "category", "permalink", "draft",
