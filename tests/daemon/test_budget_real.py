@@ -16,12 +16,12 @@ import os
 import signal
 import statistics
 
+from bot.sandbox.reddit.standin import start_standin
 from bot.store import open_store
 from tests.daemon.realstore import enqueue_article, rows, unpublished
 from tests.daemon.test_crash import _check_bluesky, _check_reddit, _ready, _start, _wait_done
 from tests.publish.test_bluesky_faults import _records
 from tests.servers.budget_proxy import BudgetProxy
-from tests.servers.reddit.standin import start_standin
 
 WINDOW = 20.0
 BUDGETS = {
