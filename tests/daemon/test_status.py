@@ -29,6 +29,9 @@ class StatusStore:
     def daemons(self):
         return [{"owner": "host:1", "heartbeat": T}]
 
+    def list_feeds(self):
+        return []
+
 
 def test_status_data_is_json_ready():
     data = status_data(StatusStore())
@@ -39,4 +42,5 @@ def test_status_data_is_json_ready():
                       "last_success": "2026-03-01T09:30:00+00:00", "last_error": "429",
                       "blocked_until": None}],
         "daemons": [{"owner": "host:1", "heartbeat": "2026-03-01T09:30:00+00:00"}],
+        "feeds": [],
     }  # fmt: skip

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import bot.readers
 
-ALLOWED = ("bot.article", "bot.errors", "bot.config", "bot.fetch", "bot.readers")
+ALLOWED = ("bot.article", "bot.errors", "bot.config", "bot.controls", "bot.fetch", "bot.readers")
 FORBIDDEN_THIRD_PARTY = (
     "atproto",
     "praw",
