@@ -31,8 +31,9 @@ _CLAUSE = regex.compile(
     rf"(?<=[,;:][{_CLOSE}]{{0,3}}){WS_ATOM}+|{WS_ATOM}+(?=[—–] )"
     rf"|(?<=[，、；：]){WS_ATOM}*{_EXT}"
 )
-# A list marker never ends a post: no cut right after "• " or "12. " at a line start.
-_AFTER_MARK = r"(?<!(?:^|\n)[ \t]*(?:[•◦▪‣·●○■*-]|\d{1,3}[.)]))"
+# A list marker never ends a post: no cut right after "• " or "12. " at a line start,
+# nor after a bullet standing alone inside a line ("Home • News").
+_AFTER_MARK = r"(?<!(?:^|\n)[ \t]*(?:[•◦▪‣·●○■*-]|\d{1,3}[.)]))(?<!(?:^|\s)[•◦▪‣●○■])"
 _WORD = regex.compile(rf"{_AFTER_MARK}{WS_ATOM}+|(?<={_CJK})(?={_CJK}){_EXT}")
 _CLUSTER = regex.compile(r"\X")
 # In code a line cut keeps the next line's indentation and drops blank lines whole.

@@ -133,3 +133,10 @@ def test_after_a_colon_paragraph_a_cut_falls_at_a_clause_or_better() -> None:
     first = thread.posts[0].text
     assert first.endswith(":") or first.endswith(","), first[-40:]
     assert not first.endswith("• Activate")
+
+
+def test_no_post_ends_with_a_bullet_inside_a_line() -> None:
+    text = " • ".join(f"item number {n} of the pasted menu line" for n in range(40))
+    (thread,) = compile_article(article(("Menu", paragraphs(text))), "bluesky")
+    assert not any(p.text.endswith("•") for p in thread.posts)
+    assert len(thread.posts) > 2
