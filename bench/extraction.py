@@ -179,6 +179,10 @@ def report(
     for name, part in (("all", ids), ("development", dev), ("held out", held)):
         if part:
             print(f"  F1 {name:<12} ours {mine.f1(part):.4f}  trafilatura {base.f1(part):.4f}")
+    for name, score_ in (("ours", mine), ("trafilatura", base)):
+        p = statistics.mean(score_.precision[i] for i in ids)
+        r = statistics.mean(score_.recall[i] for i in ids)
+        print(f"  {name:<12} precision {p:.4f}  recall {r:.4f}")
     per_page = [mine.page_f1(i) / base.page_f1(i) for i in ids if base.page_f1(i) > 0]
     print(f"per-page F1 ours/trafilatura: {spread(per_page)}")
     print(f"glued words: ours {mine.glued} of {mine.tokens}, trafilatura {base.glued}")

@@ -65,7 +65,7 @@ def render(
     layout = layout or Layout()
     for index, section in enumerate(sections):
         layout.add(header(article, section, part if index == 0 else ""), sticky=True,
-                   fresh=index > 0)  # fmt: skip
+                   fresh=index > 0, lead=True)  # fmt: skip
         for block in section.blocks:
             if isinstance(block, Image):
                 layout.add_image(ImageRef(image_src(block.src, article), block.alt))

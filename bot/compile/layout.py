@@ -27,7 +27,13 @@ class Layout:
         return "".join(self.parts)
 
     def add(
-        self, rich: Rich, *, sticky: bool = False, fresh: bool = False, rigid: bool = False
+        self,
+        rich: Rich,
+        *,
+        sticky: bool = False,
+        fresh: bool = False,
+        rigid: bool = False,
+        lead: bool = False,
     ) -> None:
         """Append a block (skipped when empty, except for its images)."""
         if rich.text:
@@ -37,7 +43,8 @@ class Layout:
             start = self.size
             self.parts.append(rich.text)
             self.size += len(rich.text)
-            self.pieces.append(Piece(start, self.size, sticky=sticky, fresh=fresh, rigid=rigid))
+            piece = Piece(start, self.size, sticky=sticky, fresh=fresh, rigid=rigid, lead=lead)
+            self.pieces.append(piece)
             self.spans += [
                 Span(s.start + start, s.end + start, s.kind, s.value) for s in rich.spans
             ]

@@ -80,7 +80,8 @@ def render(sections: list[Section], base: str | None = None) -> Layout:
     for index, section in enumerate(sections):
         if section.heading is not None:
             head = PATH_SEP.join((*section.path, section.heading))
-            layout.add(Rich(f"**{WS_RUN.sub(' ', head).strip()}**"), sticky=True, fresh=index > 0)
+            heading = Rich(f"**{WS_RUN.sub(' ', head).strip()}**")
+            layout.add(heading, sticky=True, fresh=index > 0, lead=True)
         elif index > 0:
             layout.pieces.append(Piece(layout.size, layout.size, fresh=True))
         for block in section.blocks:

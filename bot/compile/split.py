@@ -31,8 +31,9 @@ _CLAUSE = regex.compile(
     rf"(?<=[,;:][{_CLOSE}]{{0,3}}){WS_ATOM}+|{WS_ATOM}+(?=[—–] )"
     rf"|(?<=[，、；：]){WS_ATOM}*{_EXT}"
 )
-# A list marker never ends a post: no cut right after "• " or "12. " at a line start.
-_AFTER_MARK = r"(?<!(?:^|\n)[ \t]*(?:[•◦▪‣·●○■*-]|\d{1,3}[.)]))"
+# A list marker never ends a post: no cut right after "• " or "12. " at a line start,
+# nor after a bullet standing alone inside a line ("Home • News").
+_AFTER_MARK = r"(?<!(?:^|\n)[ \t]*(?:[•◦▪‣·●○■*-]|\d{1,3}[.)]))(?<!(?:^|\s)[•◦▪‣●○■])"
 _WORD = regex.compile(rf"{_AFTER_MARK}{WS_ATOM}+|(?<={_CJK})(?={_CJK}){_EXT}")
 _CLUSTER = regex.compile(r"\X")
 # In code a line cut keeps the next line's indentation and drops blank lines whole.
@@ -41,6 +42,7 @@ _NEVER = regex.compile(r"(?!)")
 LEVELS = (_LINE, _SENTENCE, _CLAUSE, _WORD)
 CODE_LEVELS = (_CODE_LINE, _NEVER, _NEVER, _WORD)
 GRAPHEME_LEVEL = len(LEVELS) + 1
+CLAUSE_LEVEL = 3  # LEVELS[2]: the finest cut allowed after a sticky paragraph
 
 
 @dataclass(frozen=True)
@@ -64,13 +66,15 @@ class Budget:
 class Piece:
     """A block of the text: ``[start, end)``; ``sticky`` keeps it with what follows;
     ``fresh`` starts a new post; ``rigid`` (code) moves to a new post rather than
-    being split after a sticky piece."""
+    being split after a sticky piece; ``lead`` (a heading) keeps at least a word of
+    what follows, another sticky piece (a paragraph ending in ':') a clause or more."""
 
     start: int
     end: int
     sticky: bool = False
     fresh: bool = False
     rigid: bool = False
+    lead: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,9 +92,11 @@ class _Packer:
         protected: list[tuple[int, int]],
         budget: Budget,
         code: list[tuple[int, int]] | None = None,
+        leads: set[int] | None = None,
     ) -> None:
         self.text = text
         self.code = code or []
+        self.leads = leads or set()
         self.simple = text.isascii()
         self.protected = sorted(protected)
         self.starts = [a for a, _ in self.protected]
@@ -148,9 +154,12 @@ class _Packer:
             if self.extend(a, b, own, sticky):
                 return
             if self.fits(own, b - a):
-                # After a sticky piece, split what follows at a word or better; else move on.
+                # After a sticky piece, split what follows (after a heading at a word or
+                # better, else at a clause or better); else move on.
                 keep = self.sticky and not rigid
                 pieces, finer = self.split(a, b, level, chars=False) if keep else ([], 0)
+                if finer > (len(LEVELS) if self.cur[1] in self.leads else CLAUSE_LEVEL):
+                    pieces = []
                 if not pieces:
                     self.flush()
                     self.start(a, b, own, sticky)
@@ -250,7 +259,7 @@ def cut(text: str, pieces: list[Piece], protected: list[tuple[int, int]], budget
     is split the sticky piece keeps at least the start of what follows.
     """
     code = [(p.start, p.end) for p in pieces if p.rigid]
-    packer = _Packer(text, protected, budget, code)
+    packer = _Packer(text, protected, budget, code, {p.end for p in pieces if p.lead})
     for group in _groups([p for p in pieces if p.end > p.start or p.fresh]):
         if group[0].fresh:
             packer.flush()

@@ -44,12 +44,14 @@ _CLUTTER_NAME = re.compile(
 )
 _CONTAINERS = ("body", "div", "section", "article", "main", "td", "th", "blockquote", "dd", "li")
 _KEY_CHARS = 60
+_PUNCT = re.compile(r"[^\w\s]")
 _MIN_SIDE = 48
 
 
 def key(text: str) -> str:
     """A block's identity across the page and the extracted text: its first words."""
-    return normalize(re.sub(r"[^\w\s]", " ", text))[:_KEY_CHARS]
+    # Only the start counts, so only the start is normalised (long blocks are common).
+    return normalize(_PUNCT.sub(" ", text[: _KEY_CHARS * 4]))[:_KEY_CHARS]
 
 
 def drop_scripts(doc: lxml.html.HtmlElement) -> None:
@@ -274,8 +276,8 @@ def strip_clutter(element: lxml.html.HtmlElement) -> None:
 
 
 def words(text: str) -> int:
-    """The number of words in ``text``."""
-    return len(re.findall(r"\w+", text))
+    """The number of words in ``text`` (space-separated: a measure, fast on whole pages)."""
+    return len(text.split())
 
 
 _XML_TAGS = {

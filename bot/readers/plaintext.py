@@ -53,6 +53,13 @@ _CLUTTER = re.compile(
 _CAPS_HEADING = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*$")
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+[A-Z]")
 _SHORT_HEADING = 60
+_BIO = re.compile(
+    r"^(?-i:[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){1,3}) (is|was|writes|covers|reports)\b.*\b"
+    r"(reporter|writer|editor|correspondent|journalist|author|columnist|contributor|"
+    r"producer|photographer|covers|based in)\b",
+    re.IGNORECASE,
+)
+_BIO_WORDS = 60
 _FURNITURE_WORDS = 12  # a clutter or end-marker line is short; prose is not furniture
 _BODY_CHARS = 100
 TOP_LEVEL = 2
@@ -62,6 +69,7 @@ def read_plain(text: str, *, source: str, split_level: int | None = None) -> Art
     """Read pasted plain text; see the module docstring for the rules."""
     lines = _cut_footer([line.rstrip() for line in text.splitlines()])
     chunks = _split_headings([c for c in chunk_lines(lines) if not _clutter(c)])
+    chunks = _drop_bios(chunks)
     title, chunks = _take_title(chunks, source)
     items = _items(chunks, title)
     return Article(
@@ -90,6 +98,17 @@ def _clutter(chunk: Chunk) -> bool:
         line = chunk.lines[0].strip()
         return len(line.split()) <= _FURNITURE_WORDS and bool(_CLUTTER.match(line))
     return chunk.kind == "text" and is_menu(chunk)
+
+
+def _drop_bios(chunks: list[Chunk]) -> list[Chunk]:
+    """Author bios at the end ("Jane Doe is a reporter at …"), short and last, go."""
+    end = len(chunks)
+    while end > 1 and chunks[end - 1].kind == "text":
+        text = " ".join(line.strip() for line in chunks[end - 1].lines)
+        if len(text.split()) > _BIO_WORDS or not _BIO.match(text):
+            break
+        end -= 1
+    return chunks[:end]
 
 
 def _split_headings(chunks: list[Chunk]) -> list[Chunk]:

@@ -123,3 +123,20 @@ def test_front_matter_cap_must_be_a_positive_whole_number(bad: object) -> None:
         read_text(f"---\nmax_posts_per_thread: {bad!r}\n---\n\nText.\n", source="a.md",
                   fmt="markdown")  # fmt: skip
     assert caught.value.line == 2
+
+
+def test_after_a_colon_paragraph_a_cut_falls_at_a_clause_or_better() -> None:
+    intro = ("Follow the steps in the text below, one after the other, " * 4).strip() + ":"
+    item = "Activate the terminal by pressing command and space and typing its name " * 3
+    blocks = (Paragraph(intro), ListBlock((item.strip(), "Then paste the line.")))
+    (thread,) = compile_article(article(("Steps", blocks)), "bluesky")
+    first = thread.posts[0].text
+    assert first.endswith(":") or first.endswith(","), first[-40:]
+    assert not first.endswith("• Activate")
+
+
+def test_no_post_ends_with_a_bullet_inside_a_line() -> None:
+    text = " • ".join(f"item number {n} of the pasted menu line" for n in range(40))
+    (thread,) = compile_article(article(("Menu", paragraphs(text))), "bluesky")
+    assert not any(p.text.endswith("•") for p in thread.posts)
+    assert len(thread.posts) > 2

@@ -110,6 +110,15 @@ def test_a_bullet_alone_on_its_line_takes_the_next_line() -> None:
     )
 
 
+def test_an_author_bio_at_the_end_is_dropped_without_a_marker() -> None:
+    text = (
+        f"Title Line\n\n{LONG}\n\nJane Doe wrote the first draft of the plan.\n\n"
+        "Jane Doe is a senior reporter at Coast News, where she covers the harbour.\n"
+    )
+    body = _text(_read(text))
+    assert "senior reporter" not in body and "wrote the first draft" in body
+
+
 def test_prose_that_looks_like_furniture_is_kept() -> None:
     text = (
         f"Title Line\n\n{LONG}\n\nBy the way, the plan changed twice.\n\n"
