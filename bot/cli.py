@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "publish": ("bot.commands.publish", "publish", "Publish one article now."),
     "run": ("bot.commands.run", "run", "Run the publishing daemon."),
     "status": ("bot.commands.run", "status", "Counts by state, next due post, accounts."),
+    "desk": ("bot.commands.desk", "desk", "Serve the editors' web desk; manage its users."),
 }
 
 

@@ -30,6 +30,7 @@ class Choices:
     """What an editor chose (None = front-matter, then configuration).
 
     ``immediate``: every thread due at ``at`` (or now) at once, in order — `publish`.
+    ``hold``: every post waits in ``awaiting_approval`` until an editor approves it.
     """
 
     at: datetime | None = None
@@ -41,6 +42,7 @@ class Choices:
     link_post: bool | None = None
     allow_past: bool = False
     immediate: bool = False
+    hold: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Plan:
     spacing: timedelta = timedelta(0)
     quiet_moved: int = 0  # threads moved out of quiet hours
     notes: tuple[str, ...] = field(default=())
+    state: str = "queued"  # every post's first state ("awaiting_approval" when held)
 
     @property
     def posts(self) -> int:
@@ -81,6 +84,7 @@ class Plan:
             "flair": self.flair,
             "now": now,
             "content_hash": self.content_hash,
+            "state": self.state,
         }
 
     def rows(self) -> list[dict[str, Any]]:
@@ -189,7 +193,8 @@ def build_plan(
             due[(platform, len(threads))] = when
             threads.append(thread)
     return Plan(article, source, tuple(threads), due, accounts, subreddit, flair,
-                content_hash(article), quiet_moved=moved)  # fmt: skip
+                content_hash(article), quiet_moved=moved,
+                state="awaiting_approval" if choices.hold else "queued")  # fmt: skip
 
 
 def _first_time(

@@ -109,12 +109,14 @@ def add_article(
     again: bool = False,
     force: bool = False,
     article: Article | None = None,
+    submitted_by: int | None = None,
 ) -> Queued:
-    """Read, plan, guard and enqueue one article (one transaction)."""
+    """Read, plan, guard and enqueue one article (one transaction); ``submitted_by``: the
+    desk user who submitted it."""
     article = article or read_article(source, settings)
     plan = build_plan(store, settings, article, source, now=now, choices=choices or Choices())
     check_guards(store, settings, plan, again=again, force=force)
-    article_id = store.enqueue(article, **plan.enqueue_args(now))
+    article_id = store.enqueue(article, **plan.enqueue_args(now), submitted_by=submitted_by)
     return Queued(article_id, plan, warnings_for(source))
 
 

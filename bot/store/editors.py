@@ -15,7 +15,7 @@ from bot.store.schema import articles, posts, sections, share_links, threads
 from bot.store.views import ArticleView, PostView, dumps, load_draft, parse_ident
 from bot.threads import STATES, PostDraft, draft_to_dict
 
-UNSENT = ("queued", "failed", "needs_review")
+UNSENT = ("awaiting_approval", "queued", "failed", "needs_review")
 _TARGET = {"article": posts.c.article_id, "thread": posts.c.thread_id, "post": posts.c.id}
 _TABLES = {"article": articles, "thread": threads, "post": posts}
 
@@ -164,9 +164,22 @@ def list_posts(
     offset: int,
     states: Collection[str] | None = None,
     newest_first: bool = False,
+    account: str | None = None,
+    due_from: datetime | None = None,
+    due_to: datetime | None = None,
+    first_only: bool = False,
 ) -> list[PostView]:
-    """Posts by due time, or the newest first (index-driven: state/article/due indexes)."""
+    """Posts by due time, or the newest first (index-driven: state/article/due indexes).
+    ``due_from``/``due_to``: a window [from, to); ``first_only``: each thread's first post."""
     query = select(posts)
+    if account is not None:
+        query = query.where(posts.c.account == account)
+    if due_from is not None:
+        query = query.where(posts.c.due_at >= due_from)
+    if due_to is not None:
+        query = query.where(posts.c.due_at < due_to)
+    if first_only:
+        query = query.where(posts.c.seq == 0)
     if status is not None:
         query = query.where(posts.c.state == status)
     if states is not None:
