@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, literal, select, update
 
 from bot.errors import NotFoundError, StoreError
 from bot.store.base import StoreBase
@@ -166,5 +166,9 @@ def _requeue(conn: Connection, ids: list[int], now: datetime) -> None:
     conn.execute(
         update(posts)
         .where(posts.c.id.in_(ids))
-        .values(state="queued", due_at=greatest(posts.c.due_at, now), updated_at=now)
+        .values(
+            state="queued",
+            due_at=greatest(posts.c.due_at, literal(now, type_=posts.c.due_at.type)),
+            updated_at=now,
+        )
     )
