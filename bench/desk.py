@@ -224,8 +224,10 @@ def concurrent(tmp: Path, editors: int, seconds: float) -> dict[str, Any]:
             break
         except httpx.TransportError:
             time.sleep(0.05)
-    daemon = subprocess.Popen([sys.executable, here, "daemon", url, str(seconds + 5)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    daemon = subprocess.Popen(
+        [sys.executable, here, "daemon", url, str(seconds + 5)], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()

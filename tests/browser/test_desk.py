@@ -77,7 +77,7 @@ def test_an_editor_queues_moves_fixes_and_publishes(
     expect(page.locator("#section-count")).to_have_text("16 sections")
     expect(page.locator('[aria-label="bluesky preview"] .section')).to_have_count(16)
     expect(page.locator('[aria-label="reddit preview"] .section')).to_have_count(16)
-    page.locator("#preview").scroll_into_view_if_needed()
+    page.locator("#preview h2").scroll_into_view_if_needed()
     page.screenshot(path=str(artefacts / "add-preview.png"))
     page.get_by_role("button", name="Queue").click()
     expect(page.get_by_text("Queued.")).to_be_visible()
