@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route
@@ -53,3 +58,34 @@ def serve(app: App, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     uvicorn.run(create_app(app, secure_cookies=secure_cookies), host=host, port=port,
                 proxy_headers=True, forwarded_allow_ips="127.0.0.1",
                 log_level="info", access_log=False)  # fmt: skip
+
+
+@contextmanager
+def running(
+    app: App, *, host: str = DEFAULT_HOST, port: int = 0, any_port: bool = False
+) -> Iterator[str]:
+    """The desk served on a thread of this process while the block runs; yields its URL.
+    The socket is bound and listening before the URL is handed out, so a client may
+    connect at once (port 0, or ``any_port`` when ``port`` is taken: a free port)."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        if not any_port:
+            sock.close()
+            raise
+        sock.bind((host, 0))
+    sock.listen(128)
+    server = uvicorn.Server(uvicorn.Config(create_app(app), log_level="warning",
+                                           lifespan="off", access_log=False))  # fmt: skip
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

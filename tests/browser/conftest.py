@@ -1,25 +1,22 @@
-"""Browser tests: the desk served by uvicorn in this process (on a socket bound before the
-browser connects), Debian's chromium driven by pytest-playwright, the sandbox PDS and the
-Reddit stand-in, and a real `sharebot run` daemon in a subprocess."""
+"""Browser tests: the desk served by uvicorn in this process (bot.desk.server.running: a
+socket bound before the browser connects), Debian's chromium driven by pytest-playwright,
+the sandbox PDS and the Reddit stand-in, and a real `sharebot run` daemon in a subprocess."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from bot.app import App, load_settings
-from bot.desk.server import create_app
+from bot.desk.server import running
 from bot.sandbox.pds import PdsServer, start_pds
 from bot.sandbox.reddit import standin as standin_mod
 from bot.sandbox.reddit.standin import RedditStandin, start_standin
@@ -115,17 +112,8 @@ subreddits = ["sharebot_test"]
     env.update(DESK_BLUESKY_PASSWORD=app_password, DESK_REDDIT_SECRET=standin_mod.CLIENT_SECRET,
                DESK_REDDIT_PASSWORD=standin_mod.PASSWORD)  # fmt: skip
     app = App.open(load_settings(str(config), None, secrets=False, env=env))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)  # the browser's connections wait in the backlog until uvicorn accepts
-    server = uvicorn.Server(uvicorn.Config(create_app(app), log_level="warning",
-                                           lifespan="off"))  # fmt: skip
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
     try:
-        yield Sandbox(f"http://127.0.0.1:{sock.getsockname()[1]}", app, config, env, did)
+        with running(app) as url:
+            yield Sandbox(url, app, config, env, did)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         app.close()
