@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 COOKIE = "desk_session"
 LOGIN_CSRF_COOKIE = "desk_login_csrf"
 MAX_UPLOAD = 5_000_000  # bytes of one uploaded article or image
+MAX_BODY = 25_000_000  # bytes of one request (an article and four images fit)
 # No inline script or style may run: an article's text cannot execute even if it slipped
 # past the templates' escaping.
 CSP = (
@@ -121,6 +122,9 @@ def page(*, editor: bool = False) -> Callable[[Handler], Endpoint]:
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
             request.state.session = session
+            if int(request.headers.get("content-length") or 0) > MAX_BODY:
+                return desk.page(request, "error.html", {"title": "Too large",
+                                 "message": "The upload is too large."}, 413)  # fmt: skip
             if request.method == "POST":
                 form = await form_of(request)
                 sent = field(form, "csrf") or request.headers.get("x-csrf-token", "")

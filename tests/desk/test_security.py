@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from starlette.testclient import TestClient
 
 from bot.app import App
@@ -120,3 +121,13 @@ def test_security_headers(editor: TestClient) -> None:
     assert "script-src 'self'" in answer.headers["content-security-policy"]
     assert answer.headers["x-frame-options"] == "DENY"
     assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_request_over_the_size_limit_is_refused(
+    editor: TestClient, app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.desk import web
+
+    monkeypatch.setattr(web, "MAX_BODY", 1000)
+    answer = post(editor, "/add", {"text": "x" * 2000})
+    assert answer.status_code == 413 and app.queue(view="all").posts == ()
