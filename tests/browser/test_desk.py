@@ -218,3 +218,23 @@ def test_the_queue_page_works_with_the_keyboard_alone(page: Page, sandbox: Sandb
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/posts/\d+$"))
     expect(page.get_by_role("heading", name=re.compile(r"^Post \d+"))).to_be_visible()
+
+
+def test_dragging_a_thread_to_another_day_moves_it(page: Page, sandbox: Sandbox) -> None:
+    from bot.app import Choices
+
+    tz = ZoneInfo("Europe/Berlin")
+    monday = (datetime.now(tz) + timedelta(days=14)).date()
+    monday -= timedelta(days=monday.weekday())
+    at = datetime.combine(monday, datetime.min.time(), tz).replace(hour=13, minute=0)
+    queued = sandbox.app.add_text("Drag me\n\nOnly part\n\nA paragraph to move around.\n",
+                                  "drag.txt", Choices(at=at, platforms=("bluesky",)))  # fmt: skip
+    (post,) = sandbox.app.show(f"a{queued.article_id}").posts
+    sandbox.app.add_user("dee", "editor", PASSWORD)
+    login(page, sandbox, "dee")
+    page.goto(f"{sandbox.url}/calendar?week={monday.isoformat()}")
+    wednesday = page.locator(f'[data-day="{(monday + timedelta(days=2)).isoformat()}"]')
+    page.locator(f"#thread-{post.thread_id}").drag_to(wednesday)
+    expect(wednesday.locator(f"#thread-{post.thread_id}")).to_contain_text("13:00")
+    moved = sandbox.app.post(post.id).due_at.astimezone(tz)
+    assert (moved.date(), moved.hour) == (monday + timedelta(days=2), 13)

@@ -35,7 +35,29 @@ function bindCopy(button) {
   });
 }
 
+// Calendar: drag a thread onto another day = its Move form with that day, same time.
+function bindDrag() {
+  document.querySelectorAll(".slot").forEach((slot) => {
+    if (!slot.querySelector("form.move")) return;
+    slot.draggable = true;
+    slot.addEventListener("dragstart", (e) => e.dataTransfer.setData("text/plain", slot.id));
+  });
+  document.querySelectorAll(".calday").forEach((day) => {
+    day.addEventListener("dragover", (e) => e.preventDefault());
+    day.addEventListener("drop", (e) => {
+      e.preventDefault();
+      const slot = document.getElementById(e.dataTransfer.getData("text/plain"));
+      const form = slot && slot.querySelector("form.move");
+      if (!form) return;
+      const input = form.querySelector("input[name=at]");
+      input.value = day.dataset.day + input.value.slice(10);
+      form.requestSubmit();
+    });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  bindDrag();
   document.querySelectorAll("textarea[data-limit]").forEach(bindCounter);
   document.querySelectorAll("button.copy").forEach(bindCopy);
 });
