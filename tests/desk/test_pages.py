@@ -200,6 +200,8 @@ def test_every_form_field_has_a_label(editor: TestClient, app: App) -> None:
 def test_cli_desk_user_add_and_queue_approve(app: App, tmp_path) -> None:  # type: ignore[no-untyped-def]
     url = app.settings.store_url
     runner = CliRunner()
+    helped = runner.invoke(cli, ["desk", "--help"])
+    assert "127.0.0.1" in helped.output and "8470" in helped.output and "Example" in helped.output
     made = runner.invoke(cli, ["--store", url, "desk", "user", "add", "zoe", "--role",
                                "contributor"], input=PASSWORD + "\n")  # fmt: skip
     assert made.exit_code == 0 and "zoe (contributor)" in made.output
