@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "status": ("bot.commands.run", "status", "Counts by state, next due post, accounts."),
     "feeds": ("bot.commands.feeds", "feeds", "Follow sites: publish new articles from feeds."),
     "accounts": ("bot.commands.accounts", "accounts", "Budgets per account; check; rotate-key."),
+    "desk": ("bot.commands.desk", "desk", "Serve the editors' web desk; manage its users."),
 }
 
 

@@ -149,7 +149,15 @@ LIMITS = {"bluesky": BLUESKY_LIMITS, "reddit": REDDIT_LIMITS}
 # idempotency marker the adapter appends (bot.platforms.reddit).
 MARKER_RESERVE = 64
 # Every state a post can be in (DESIGN.md, "Store").
-STATES = ("queued", "sending", "published", "failed", "needs_review", "cancelled")
+STATES = (
+    "awaiting_approval",  # a contributor's post: never claimed until an editor approves it
+    "queued",
+    "sending",
+    "published",
+    "failed",
+    "needs_review",
+    "cancelled",
+)
 
 
 def draft_to_dict(draft: PostDraft) -> dict[str, Any]:

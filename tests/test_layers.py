@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "bot.app": 8,  # every use-case once
     "bot.daemon": 9,  # faces over the application layer
     "bot.sandbox.demo": 9,
+    "bot.desk": 9,  # the editors' web desk: routes call bot.app
     "bot.cli": 10,
     "bot.commands": 10,
     "bot.__main__": 10,

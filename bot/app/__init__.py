@@ -7,7 +7,10 @@ The CLI (bot/commands), the daemon, the sandbox and (later) the desk and feeds c
 - ``queueing``: guards (duplicates, floods), add, folder sync;
 - ``publishing``: the publisher every face builds, publish now;
 - ``editing``: edit, reschedule, cancel, retry (with the reason when nothing changed);
-- ``views``: the queue, one article, share links, status.
+- ``views``: the queue, one article, share links, status;
+- ``drafts``: articles given as text (the desk's paste and upload);
+- ``approval``: approving contributors' articles, undoing a cancel;
+- ``users``: desk users, logins, sessions.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot import budget
-from bot.app import accounts, editing, evergreen, feeds, views
+from bot.app import accounts, approval, drafts, editing, evergreen, feeds, outline, users, views
 from bot.app.accounts import AccountReport, CheckResult, Rotation
 from bot.app.feeds import PollResult
-from bot.app.plan import Choices, Plan, parse_platforms
+from bot.app.plan import Choices, Plan, build_plan, parse_platforms, read_article
 from bot.app.publishing import (
     Published,
     build_publisher,
@@ -35,6 +38,7 @@ from bot.publish import Outcome, Publisher
 from bot.secretkey import store_key
 from bot.store import ArticleView, PostView, Store, open_store
 from bot.store.feeds import FeedView
+from bot.store.users import Session, User
 
 __all__ = [
     "App",
@@ -84,6 +88,7 @@ class App:
         self.settings = settings
         self.store = store
         self.clock = clock
+        self.throttle = users.LoginThrottle()
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = True) -> App:
@@ -105,12 +110,32 @@ class App:
     # --- queueing -------------------------------------------------------------------
     def add(
         self, source: str, choices: Choices | None = None, *, again: bool = False,
-        force: bool = False,
+        force: bool = False, submitted_by: int | None = None,
     ) -> Queued:  # fmt: skip
         """Read, plan, guard and queue one article."""
         return add_article(self.store, self.settings, source, now=self.clock(),
-                           choices=choices or Choices(),
-                           again=again, force=force)  # fmt: skip
+                           choices=choices or Choices(), again=again, force=force,
+                           submitted_by=submitted_by)  # fmt: skip
+
+    def plan_text(self, text: str, name: str, choices: Choices | None = None) -> Plan:
+        """The plan of an article given as text (pasted or uploaded); nothing is written."""
+        return drafts.plan_text(self.store, self.settings, text, name, choices or Choices(),
+                                self.clock())  # fmt: skip
+
+    def add_text(
+        self, text: str, name: str, choices: Choices | None = None, *, again: bool = False,
+        force: bool = False, submitted_by: int | None = None,
+    ) -> Queued:  # fmt: skip
+        """Read, plan, guard and queue an article given as text."""
+        return drafts.add_text(self.store, self.settings, text, name, choices or Choices(),
+                               self.clock(), again=again, force=force,
+                               submitted_by=submitted_by)  # fmt: skip
+
+    def plan_source(self, source: str, choices: Choices | None = None) -> Plan:
+        """The plan of a file or URL (what ``add`` would queue); nothing is written."""
+        article = read_article(source, self.settings)
+        return build_plan(self.store, self.settings, article, source, now=self.clock(),
+                          choices=choices or Choices())  # fmt: skip
 
     def sync(self, folder: str | None = None) -> SyncReport:
         """Import a folder of articles (default: the configured posts_dir)."""
@@ -204,6 +229,39 @@ class App:
         """Change an unpublished post's text, images or link card."""
         return editing.edit(self.store, post_id, change)
 
+    def approve(self, ident: str) -> editing.Changed:
+        """Let a contributor's article (or thread, or post) be published: queued."""
+        return approval.approve(self.store, ident, self.clock())
+
+    def publish_soon(self, ident: str) -> editing.Rescheduled:
+        """Make queued/failed posts due now: the daemon publishes them on its next tick."""
+        return self.reschedule(ident, self.clock(), allow_past=True)
+
+    def restore(self, ident: str) -> editing.Changed:
+        """Undo a cancel (never-sent posts only)."""
+        return approval.restore(self.store, ident, self.clock())
+
+    # --- desk users -----------------------------------------------------------------
+    def add_user(self, name: str, role: str, password: str) -> User:
+        """Create or reset a desk user (argon2 hash of the password)."""
+        return users.add_user(self.store, name, role, password, self.clock())
+
+    def login(self, name: str, password: str, address: str) -> users.Login:
+        """Check a password (throttled per name and address) and open a session."""
+        return users.login(self.store, self.throttle, name, password, address, self.clock())
+
+    def session(self, token: str) -> Session | None:
+        """The live session of a cookie token (None: logged out or idle)."""
+        return users.session(self.store, token, self.clock())
+
+    def users(self) -> list[User]:
+        """Every desk user, by name."""
+        return self.store.list_users()
+
+    def logout(self, token: str) -> None:
+        """End a session."""
+        self.store.end_session(users.token_hash(token))
+
     # --- views ----------------------------------------------------------------------
     def queue(
         self,
@@ -214,14 +272,32 @@ class App:
         article: int | None = None,
         limit: int = 50,
         offset: int = 0,
+        account: str | None = None,
     ) -> views.Listing:
         """Upcoming posts (or the history, or everything), filtered."""
         return views.list_queue(self.store, view=view, status=status, platform=platform,
-                                article=article, limit=limit, offset=offset)  # fmt: skip
+                                article=article, limit=limit, offset=offset,
+                                account=account)  # fmt: skip
+
+    def week(self, start: datetime, end: datetime) -> tuple[PostView, ...]:
+        """The first post of every live thread due in [start, end) (the calendar)."""
+        return views.threads_between(self.store, start, end)
 
     def show(self, ident: str) -> ArticleView:
         """One article with every post."""
         return views.show(self.store, ident)
+
+    def outline(self, article_id: int) -> outline.Outline:
+        """One article's sections -> threads -> posts, and who submitted it."""
+        return outline.outline(self.store, article_id)
+
+    def post(self, post_id: int) -> PostView:
+        """One post (NotFoundError if unknown)."""
+        return self.store.get_post(post_id)
+
+    def submitter(self, article_id: int) -> int | None:
+        """The desk user who submitted an article (None: the CLI, sync or a feed)."""
+        return self.store.submitted_by(article_id)
 
     def links(self, article_id: int) -> views.Links:
         """Share links and published post URLs of one article."""

@@ -28,7 +28,7 @@ from bot.threads import (
 
 # Which states each change takes, and a phrase for the message when none is.
 TAKES = {
-    "cancel": ("queued", "failed", "needs_review"),
+    "cancel": ("awaiting_approval", "queued", "failed", "needs_review"),
     "retry": ("failed", "needs_review"),
     "reschedule": ("queued", "failed"),
 }

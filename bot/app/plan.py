@@ -33,6 +33,7 @@ class Choices:
     """What an editor chose (None = front-matter, then configuration).
 
     ``immediate``: every thread due at ``at`` (or now) at once, in order — `publish`.
+    ``hold``: every post waits in ``awaiting_approval`` until an editor approves it.
     """
 
     at: datetime | None = None
@@ -47,6 +48,7 @@ class Choices:
     evergreen: str | None = None  # share again every this long on Bluesky ("30d")
     max_reshares: int | None = None
     controls: Controls = field(default_factory=Controls)  # Bluesky controls, languages
+    hold: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Plan:
     spacing: timedelta = timedelta(0)
     quiet_moved: int = 0  # threads moved out of quiet hours
     notes: tuple[str, ...] = field(default=())
+    state: str = "queued"  # every post's first state ("awaiting_approval" when held)
 
     @property
     def posts(self) -> int:
@@ -87,6 +90,7 @@ class Plan:
             "flair": self.flair,
             "now": now,
             "content_hash": self.content_hash,
+            "state": self.state,
         }
 
     def rows(self) -> list[dict[str, Any]]:
@@ -204,7 +208,8 @@ def build_plan(
             due[(platform, len(threads))] = when
             threads.append(thread)
     return Plan(article, source, tuple(threads), due, accounts, subreddit, flair,
-                content_hash(article), quiet_moved=moved)  # fmt: skip
+                content_hash(article), quiet_moved=moved,
+                state="awaiting_approval" if choices.hold else "queued")  # fmt: skip
 
 
 def _first_time(

@@ -110,21 +110,28 @@ def add_article(
     again: bool = False,
     force: bool = False,
     article: Article | None = None,
+    submitted_by: int | None = None,
 ) -> Queued:
-    """Read, plan, guard and enqueue one article (one transaction)."""
+    """Read, plan, guard and enqueue one article (one transaction); ``submitted_by``: the
+    desk user who submitted it."""
     article = article or read_article(source, settings)
     choices = choices or Choices()
     plan = build_plan(store, settings, article, source, now=now, choices=choices)
     green = evergreen.choice(choices, article)  # a bad value is refused before any write
     check_guards(store, settings, plan, again=again, force=force)
-    return Queued(enqueue_plan(store, plan, now, green), plan, warnings_for(source))
+    return Queued(enqueue_plan(store, plan, now, green, submitted_by), plan, warnings_for(source))
 
 
 def enqueue_plan(
-    store: Store, plan: Plan, now: datetime, green: evergreen.Choice | None = None
+    store: Store,
+    plan: Plan,
+    now: datetime,
+    green: evergreen.Choice | None = None,
+    submitted_by: int | None = None,
 ) -> int:
-    """Write a checked plan (one transaction), and its evergreen re-shares; its id."""
-    article_id = store.enqueue(plan.article, **plan.enqueue_args(now))
+    """Write a checked plan (one transaction), and its evergreen re-shares; its id.
+    ``submitted_by``: the desk user who submitted it."""
+    article_id = store.enqueue(plan.article, **plan.enqueue_args(now), submitted_by=submitted_by)
     if green is not None:
         evergreen.mark(store, article_id, plan, green)
     return article_id

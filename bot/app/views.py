@@ -17,7 +17,7 @@ from bot.links import share_links
 from bot.store import ArticleView, PostView, Store
 from bot.store.views import parse_ident
 
-UPCOMING = ("queued", "sending", "failed", "needs_review")
+UPCOMING = ("awaiting_approval", "queued", "sending", "failed", "needs_review")
 HISTORY = ("published", "cancelled")
 View = Literal["upcoming", "history", "all"]
 
@@ -39,6 +39,7 @@ def list_queue(
     article: int | None = None,
     limit: int = 50,
     offset: int = 0,
+    account: str | None = None,
 ) -> Listing:
     """Upcoming posts by due time (default), the history newest first, or everything.
     ``status`` narrows any view to one state."""
@@ -49,9 +50,16 @@ def list_queue(
         states = None
     posts = store.list_posts(
         status=status, platform=platform, article=article, limit=limit, offset=offset,
-        states=states, newest_first=view == "history",
+        states=states, newest_first=view == "history", account=account,
     )  # fmt: skip
     return Listing(view, tuple(posts))
+
+
+def threads_between(store: Store, start: datetime, end: datetime) -> tuple[PostView, ...]:
+    """The first post of each thread due in [start, end), cancelled ones left out."""
+    found = store.list_posts(states=(*UPCOMING, "published"), limit=2000, due_from=start,
+                             due_to=end, first_only=True)  # fmt: skip
+    return tuple(found)
 
 
 def show(store: Store, ident: str) -> ArticleView:

@@ -235,6 +235,19 @@ _state_command(
     "\b\nExample:\n  sharebot queue retry t34",
     App.retry,
 )
+_state_command(
+    "approve",
+    "Let a contributor's article (a12), thread or post be published: its posts awaiting\n"
+    "approval are queued (one due in the past becomes due now).\n\n"
+    "\b\nExample:\n  sharebot queue approve a12",
+    App.approve,
+)
+_state_command(
+    "restore",
+    "Undo a cancel: the never-sent cancelled posts of an article, thread or post are queued\n"
+    "again.\n\n\b\nExample:\n  sharebot queue restore t34",
+    App.restore,
+)
 
 
 def _said(ident: str, verb: str, count: int, as_json: bool) -> None:

@@ -19,7 +19,8 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -139,6 +140,20 @@ def _read_back_help(config: Path, pds: PdsServer, handle: str, reddit_url: str) 
     print(f"  (Reddit stand-in: {reddit_url}, user u/{standin.USERNAME}, OAuth as the config)")
 
 
+@contextmanager
+def _desk(app: App) -> Iterator[None]:
+    """The editors' desk on the sandbox's store, with a one-time login for this sandbox."""
+    import secrets
+
+    from bot.desk.server import DEFAULT_PORT, running
+
+    password = secrets.token_urlsafe(12)
+    app.add_user("demo", "editor", password)
+    with running(app, port=DEFAULT_PORT, any_port=True) as url:
+        print(f"\nthe editors' desk: {url}/  (user demo, one-time password {password})")
+        yield
+
+
 def _wait_for_ctrl_c() -> None:
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -179,6 +194,7 @@ def _run(keep: bool) -> int:
         print("\n".join(share_link_lines(dict(links), SHOWN_SECTIONS)))
         if keep:
             _read_back_help(config, pds, handle, reddit.url)
+            stack.enter_context(_desk(app))
             _wait_for_ctrl_c()
         print("\nstopping the sandbox servers (nothing left behind)")
         return 0 if finished else 1

@@ -19,7 +19,7 @@ from bot.store.schema import articles, posts, sections, share_links, threads
 from bot.store.views import dumps
 from bot.threads import ThreadDraft, draft_to_dict
 
-OPEN_UNSENT = ("queued", "cancelled", "failed", "needs_review")
+OPEN_UNSENT = ("awaiting_approval", "queued", "cancelled", "failed", "needs_review")
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class PlanInput:
     subreddit: str | None
     flair: str | None
     now: datetime
+    state: str = "queued"  # or "awaiting_approval": a contributor's article
 
 
 def local_source(source: str) -> str:
@@ -162,7 +163,7 @@ def _insert_thread(
                 account=account,
                 draft=dumps(draft_to_dict(draft)),
                 due_at=first_due + seq * plan.spacing,
-                state="queued",
+                state=plan.state,
                 attempts=0,
                 ambiguous=0,
                 updated_at=plan.now,

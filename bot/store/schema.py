@@ -90,6 +90,7 @@ articles = Table(
     Column("slug", String(200), nullable=False),
     Column("data", Text, nullable=False),
     Column("created_at", UTCTime, nullable=False),
+    Column("submitted_by", Integer),  # users.id of a desk user (migration 5); None: the CLI
 )
 
 sections = Table(
@@ -237,6 +238,26 @@ evergreen = Table(
     Column("next_at", UTCTime, nullable=False),
 )
 
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("created_at", UTCTime, nullable=False),
+)
+
+desk_sessions = Table(
+    "desk_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UTCTime, nullable=False),
+    Column("seen_at", UTCTime, nullable=False),
+)
+
 _V1_TABLES = (articles, sections, threads, posts, share_links, accounts, events)
 
 INDEXES = (
@@ -322,6 +343,19 @@ def _m8_account_budgets(conn: Connection) -> None:
             conn.execute(text(f"ALTER TABLE accounts ADD COLUMN {name} {kind}"))
 
 
+def _m9_desk_users(conn: Connection) -> None:
+    # The editors' desk: users (argon2 hashes), server-side sessions (only a SHA-256 of the
+    # cookie's token is kept), and who submitted an article (a contributor's wait for an
+    # editor's approval; contributors may change only their own).
+    users.create(conn, checkfirst=True)
+    desk_sessions.create(conn, checkfirst=True)
+    conn.execute(
+        text("CREATE INDEX IF NOT EXISTS ix_desk_sessions_user ON desk_sessions (user_id)")
+    )
+    if "submitted_by" not in {c["name"] for c in inspect(conn).get_columns("articles")}:
+        conn.execute(text("ALTER TABLE articles ADD COLUMN submitted_by INTEGER"))
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 MIGRATIONS: Sequence[Migration] = (
     ("base tables", _m1_base),
@@ -332,6 +366,7 @@ MIGRATIONS: Sequence[Migration] = (
     ("evergreen articles and their re-shares", _m6_evergreen),
     ("plain-text login sessions dropped (sessions are sealed)", _m7_sealed_sessions),
     ("account budgets spent by the claims", _m8_account_budgets),
+    ("desk users, sessions and article submitters", _m9_desk_users),
 )
 ADVISORY_KEY = 0x5B0_7570  # pg_advisory_xact_lock key for migrations
 

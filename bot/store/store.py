@@ -30,6 +30,7 @@ from bot.store.schema import (
     migrate,
     posts,
 )
+from bot.store.users import UserStore
 from bot.store.views import ArticleView, Claim, PostView
 from bot.threads import PostDraft, ThreadDraft
 
@@ -79,7 +80,7 @@ def open_store(
     return store
 
 
-class Store(EvergreenStore):
+class Store(EvergreenStore, UserStore):
     """The store over one SQLAlchemy engine (SQLite or PostgreSQL); see the module doc."""
 
     # --- queue ------------------------------------------------------------------
@@ -96,13 +97,18 @@ class Store(EvergreenStore):
         flair: str | None = None,
         now: datetime,
         content_hash: str | None = None,
+        state: str = "queued",
+        submitted_by: int | None = None,
     ) -> int:
         """Store the article and its threads as queued posts (one transaction); its id.
         ``due[(platform, i)]`` is the first post's due time of ``threads[i]``; later posts
-        follow at ``spacing``. ``content_hash`` defaults to a hash of the Article."""
-        spec = plan.PlanInput(threads, due, spacing, accounts, subreddit, flair, now)
+        follow at ``spacing``. ``content_hash`` defaults to a hash of the Article.
+        ``state="awaiting_approval"`` holds every post until ``approve``; ``submitted_by``:
+        the desk user who submitted it."""
+        spec = plan.PlanInput(threads, due, spacing, accounts, subreddit, flair, now, state)
         with self.write() as conn:
             row = plan.article_row(article, source, content_hash)
+            row["submitted_by"] = submitted_by
             article_id = plan.insert_article(conn, row, article, now)
             plan.insert_threads(conn, article_id, spec)
         return article_id
@@ -121,11 +127,12 @@ class Store(EvergreenStore):
         flair: str | None = None,
         now: datetime,
         content_hash: str | None = None,
+        state: str = "queued",
     ) -> dict[str, int]:
         """Re-plan a changed article: threads none of whose posts was ever sent are replaced
         by the new plan's threads of the same index; threads with a sent (or possibly sent)
         post are kept unchanged. Returns kept_threads, replaced_threads, posts_added."""
-        spec = plan.PlanInput(threads, due, spacing, accounts, subreddit, flair, now)
+        spec = plan.PlanInput(threads, due, spacing, accounts, subreddit, flair, now, state)
         with self.write() as conn:
             self._must_exist(conn, article_id)
             row = plan.article_row(article, source, content_hash)
@@ -354,13 +361,14 @@ class Store(EvergreenStore):
         offset: int = 0,
         states: Collection[str] | None = None,
         newest_first: bool = False,
+        **window: Any,
     ) -> list[PostView]:
         """Posts ordered by due time (or newest first), filtered by state(s), platform,
-        article."""
+        article; ``window``: account, due_from, due_to, first_only (editors.list_posts)."""
         with self.read() as conn:
             return editors.list_posts(
                 conn, status=status, platform=platform, article=article, limit=limit,
-                offset=offset, states=states, newest_first=newest_first,
+                offset=offset, states=states, newest_first=newest_first, **window,
             )  # fmt: skip
 
     def get_post(self, post_id: int) -> PostView:

@@ -108,3 +108,28 @@ def test_migration_4_gives_every_article_the_one_content_hash(store_url: str) ->
     assert store.get_article(aid).content_hash == content_hash(stored) != legacy
     assert store.find_article_by_hash(content_hash(stored)) == aid
     store.close()
+
+
+def test_migration_9_adds_desk_users_sessions_and_submitters(store_url: str) -> None:
+    """From the previous head: articles keep their data, gain ``submitted_by`` (None), and
+    users, sessions and approval work."""
+    engine = make_engine(store_url)
+    with engine.begin() as conn:
+        assert migrate(conn, MIGRATIONS[:8]) == list(range(1, 9))
+        assert "submitted_by" in {c["name"] for c in inspect(conn).get_columns("articles")}
+    old = Store(engine)
+    aid = enqueue(old, [bluesky_thread(0, 2)])
+    old.close()
+    with make_engine(store_url).begin() as conn:  # the articles table as version 8 made it
+        conn.exec_driver_sql("ALTER TABLE articles DROP COLUMN submitted_by")
+    store = open_store(store_url)
+    assert store.submitted_by(aid) is None and store.get_article(aid).title == "Partners"
+    user = store.add_user("ed", "editor", "$argon2id$hash", NOW)
+    store.set_submitter(aid, user.id)
+    assert store.submitted_by(aid) == user.id
+    store.start_session("h" * 64, user.id, "csrf", NOW)
+    assert store.find_session("h" * 64, NOW + MIN, 10 * MIN).user.name == "ed"  # type: ignore[union-attr]
+    assert store.find_session("h" * 64, NOW + 20 * MIN, 10 * MIN) is None
+    with store.read() as conn:
+        assert list(conn.scalars(select(schema_migrations.c.version))) == HEAD
+    store.close()
