@@ -169,7 +169,7 @@ def _choices(options: FeedConfig) -> Choices:
     mode: ThreadMode | None = options.thread_mode  # type: ignore[assignment]
     return Choices(every=options.every, platforms=options.platforms, subreddit=options.subreddit,
                    flair=options.flair, mode=mode, allow_past=True, evergreen=options.evergreen,
-                   max_reshares=options.max_reshares)  # fmt: skip
+                   max_reshares=options.max_reshares, hold=options.approval)  # fmt: skip
 
 
 def _read(settings: Settings, entry: FeedEntry, feed_url: str) -> Article:

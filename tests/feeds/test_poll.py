@@ -174,3 +174,16 @@ def test_a_slow_feed_hits_the_whole_download_deadline(tmp_path, site: Site) -> N
     assert result.status == "failed" and "not finished in time" in (result.error or "")
     assert "within 1 s" in (result.error or "")
     app.close()
+
+
+def test_a_feed_with_approval_holds_its_articles_for_an_editor(app: App, site: Site) -> None:
+    url = publish(site, "h1")
+    follow(app, url, approval=True)
+    app.poll_feeds()
+    publish(site, "h1", "h2")
+    (result,) = app.poll_feeds([url])
+    (article_id,) = result.queued
+    states = {p.state for p in app.show(f"a{article_id}").posts}
+    assert states == {"awaiting_approval"}  # never claimed until approved
+    app.approve(f"a{article_id}")
+    assert {p.state for p in app.show(f"a{article_id}").posts} == {"queued"}
