@@ -50,7 +50,10 @@ def open_settings_store(ctx: click.Context) -> tuple[Settings, Any]:
     settings = load_settings(ctx)
     store_module = importlib.import_module("bot.store")
     return settings, store_module.open_store(
-        settings.store_url, key=store_key(settings), budgets=from_settings(settings)
+        settings.store_url,
+        key=store_key(settings),
+        budgets=from_settings(settings),
+        in_flight=1,  # the publisher sends one post per account at a time
     )
 
 
