@@ -67,15 +67,17 @@ class Limit:
 # Published limits (DESIGN.md "Rate limits"): Bluesky per account (points for writes,
 # requests per address, logins); Reddit per OAuth client, 100 requests/min averaged over
 # 10 minutes (an account is assumed to have its own client).
+MARGIN = timedelta(seconds=10)  # a claimed post may wait for its account's previous send
+
 DEFAULTS: Mapping[str, tuple[Limit, ...]] = {
     "bluesky": (
-        Limit("points_hour", 5_000, timedelta(hours=1), WRITE_POINTS),
-        Limit("points_day", 35_000, timedelta(days=1), WRITE_POINTS),
-        Limit("requests_5m", 3_000, timedelta(minutes=5)),
-        Limit("logins_5m", 30, timedelta(minutes=5), {"login": 1}),
-        Limit("logins_day", 300, timedelta(days=1), {"login": 1}),
+        Limit("points_hour", 5_000, timedelta(hours=1), WRITE_POINTS, MARGIN),
+        Limit("points_day", 35_000, timedelta(days=1), WRITE_POINTS, MARGIN),
+        Limit("requests_5m", 3_000, timedelta(minutes=5), {"*": 1}, MARGIN),
+        Limit("logins_5m", 30, timedelta(minutes=5), {"login": 1}, MARGIN),
+        Limit("logins_day", 300, timedelta(days=1), {"login": 1}, MARGIN),
     ),
-    "reddit": (Limit("requests_10m", 1_000, timedelta(minutes=10)),),
+    "reddit": (Limit("requests_10m", 1_000, timedelta(minutes=10), {"*": 1}, MARGIN),),
 }
 
 

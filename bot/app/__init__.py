@@ -93,8 +93,10 @@ class App:
     @classmethod
     def open(cls, settings: Settings, *, create: bool = True) -> App:
         """Open the configured store (``create=False``: read-only uses, no new file)."""
+        # in_flight=1: the publisher sends one post per account at a time, so a claim is
+        # never held seconds past the budget it spent
         store = open_store(settings.store_url, create=create, key=store_key(settings),
-                           budgets=budget.from_settings(settings))  # fmt: skip
+                           budgets=budget.from_settings(settings), in_flight=1)  # fmt: skip
         return cls(settings, store)
 
     def close(self) -> None:

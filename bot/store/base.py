@@ -56,6 +56,7 @@ class StoreBase:
         self.budgets: Mapping[str, Sequence[Limit]] = (
             budget.DEFAULTS if budgets is None else budgets
         )
+        self.in_flight: int | None = None  # posts per account one owner may hold at once
 
     # --- transactions -----------------------------------------------------------
     @contextmanager

@@ -96,11 +96,14 @@ def load(
     query = select(accounts.c.budget, accounts.c.budget_held_at).where(
         accounts.c.platform == platform, accounts.c.account == account
     )
-    if lock and conn.dialect.name == "postgresql":
-        stmt = postgresql.insert(accounts).values(platform=platform, account=account)
-        conn.execute(stmt.on_conflict_do_nothing(index_elements=["platform", "account"]))
+    locking = lock and conn.dialect.name == "postgresql"
+    if locking:
         query = query.with_for_update()
     row = conn.execute(query).first()
+    if row is None and locking:  # nothing to lock yet: create the row, then lock it
+        stmt = postgresql.insert(accounts).values(platform=platform, account=account)
+        conn.execute(stmt.on_conflict_do_nothing(index_elements=["platform", "account"]))
+        row = conn.execute(query).first()
     if row is None or not row.budget:
         return {}, None if row is None else row.budget_held_at
     return dict(json.loads(row.budget)), row.budget_held_at

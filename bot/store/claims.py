@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     false,
+    func,
     literal,
     or_,
     select,
@@ -208,22 +209,28 @@ def claim_due(
     platforms: Collection[str] | None,
     article_id: int | None,
     budgets: Budgets,
+    in_flight: int | None = None,
 ) -> list[Claim]:
     """Claim up to ``limit`` due posts inside the caller's write transaction, each only if
     its account's budget allows the requests sending it makes (spent here, in the same
-    transaction; an account that runs out is skipped until its budget refills)."""
+    transaction; an account that runs out is skipped until its budget refills).
+    ``in_flight``: at most this many posts per account leased to ``owner`` at once (a
+    publisher sends one post per account at a time: a claim beyond that would wait, and
+    reach the platform later than the budget it spent says)."""
     if limit <= 0 or (platforms is not None and not platforms):
         return []
     shape = None if platforms is None else tuple(platforms)
     query = _locking(conn.dialect.name, shape, article_id is not None)
-    params = {"now": now, "limit": limit, "article_id": article_id}
-    rows = conn.execute(query, params).all()
+    fetch = limit if in_flight is None else limit + EXTRA_CANDIDATES
+    rows = conn.execute(query, {"now": now, "limit": fetch, "article_id": article_id}).all()
     seen: set[int] = set()
     chosen = []
     for row in rows:  # the parent rule already keeps one post per thread; be sure anyway
         if row.thread_id not in seen:
             seen.add(row.thread_id)
             chosen.append(row)
+    if in_flight is not None:
+        chosen = _within(conn, chosen, owner, now, in_flight)[:limit]
     ledger = Ledger(conn, budgets, now)
     ledger.lock([(row.platform, row.account) for row in chosen])
     taken = [r for r in chosen if ledger.take(r.platform, r.account, post_actions(r))]
@@ -236,6 +243,32 @@ def claim_due(
 
 def _key(row: Row[Any]) -> tuple[str, str]:
     return row.platform, row.account
+
+
+EXTRA_CANDIDATES = 8  # with ``in_flight``: more candidates, as busy accounts' are passed over
+
+
+def _within(
+    conn: Connection, rows: list[Row[Any]], owner: str, now: datetime, in_flight: int
+) -> list[Row[Any]]:
+    """``rows`` without those that would put an account over ``in_flight`` posts leased
+    to ``owner`` (live leases only: a crashed worker's posts do not hold the account)."""
+    busy = conn.execute(
+        select(posts.c.platform, posts.c.account, func.count())
+        .where(
+            posts.c.state == "sending",
+            posts.c.lease_owner == owner,
+            posts.c.lease_until > now,
+        )
+        .group_by(posts.c.platform, posts.c.account)
+    )
+    count = {(p, a): int(n) for p, a, n in busy}
+    out = []
+    for row in rows:
+        if count.get(_key(row), 0) < in_flight:
+            count[_key(row)] = count.get(_key(row), 0) + 1
+            out.append(row)
+    return out
 
 
 def _claim_row(

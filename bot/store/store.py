@@ -63,12 +63,15 @@ def open_store(
     create: bool = True,
     key: KeySource | None = None,
     budgets: Budgets | None = None,
+    in_flight: int | None = None,
 ) -> Store:
     """Open (and migrate to head, idempotently) the store at an SQLAlchemy URL; ``key``:
     where the key sealing login sessions comes from (bot.secretkey); ``budgets``: each
-    platform's limits (default: bot.budget.DEFAULTS)."""
+    platform's limits (default: bot.budget.DEFAULTS); ``in_flight``: posts per account
+    one owner may hold at once (None: no cap; the daemon uses 1, see claims.claim_due)."""
     engine = make_engine(url, create=create)
     store = Store(engine, key, budgets)
+    store.in_flight = in_flight
     try:
         if engine.dialect.name == "sqlite":
             check_sqlite(engine)
@@ -203,6 +206,7 @@ class Store(EvergreenStore, UserStore):
                 platforms=platforms,
                 article_id=article_id,
                 budgets=self.budgets,
+                in_flight=self.in_flight,
             )
 
     def _owned(self, conn: Connection, post_id: int, owner: str) -> Any:
@@ -246,6 +250,7 @@ class Store(EvergreenStore, UserStore):
                 platforms=platforms,
                 article_id=article_id,
                 budgets=self.budgets,
+                in_flight=self.in_flight,
             )
 
     def _confirm(self, conn: Connection, post_id: int, owner: str, ref: Ref, now: datetime) -> None:

@@ -109,14 +109,14 @@ def test_post_actions() -> None:
 
 
 def test_margin_keeps_spends_counted_longer() -> None:
-    (plain,) = budget.limits_for("reddit", {"requests_10m": "10/60s"})
-    (wide,) = budget.limits_for("reddit", {"requests_10m": "10/60s", "margin": "5s"})
-    assert wide.margin == 5 * SEC and wide.capacity == 10
+    (default,) = budget.limits_for("reddit", {"requests_10m": "10/60s"})
+    (wide,) = budget.limits_for("reddit", {"requests_10m": "10/60s", "margin": "30s"})
+    assert default.margin == 10 * SEC and wide.margin == 30 * SEC and wide.capacity == 10
     state = spend((wide,), {}, {"read": 10}, NOW)
-    back_plain = refill_at((plain,), state, {"read": 1}, NOW)
+    back_default = refill_at((default,), state, {"read": 1}, NOW)
     back_wide = refill_at((wide,), state, {"read": 1}, NOW)
-    assert back_plain is not None and back_wide is not None
-    assert NOW + 60 * SEC < back_plain <= NOW + 62 * SEC
-    assert NOW + 65 * SEC <= back_wide <= NOW + 67 * SEC
+    assert back_default is not None and back_wide is not None
+    assert NOW + 70 * SEC <= back_default <= NOW + 72 * SEC
+    assert NOW + 90 * SEC <= back_wide <= NOW + 92 * SEC
     with pytest.raises(ConfigError, match="margin"):
         budget.limits_for("reddit", {"margin": "soon"})

@@ -93,3 +93,21 @@ def test_migration_8_adds_the_budget_columns_with_data_intact(store_url: str) ->
     enqueue(store, [bluesky_thread(0, 1)])
     assert len(claim(store, NOW + MIN)) == 1
     store.close()
+
+
+def test_in_flight_caps_the_posts_one_owner_holds_per_account(store: Store) -> None:
+    store.in_flight = 1
+    enqueue(store, [bluesky_thread(i, 1) for i in range(4)], gap=timedelta(0))
+    enqueue(store, reddit_threads(1, 0), gap=timedelta(0), source="posts/r.md")
+    first = claim(store, NOW, limit=4)
+    assert sorted(c.platform for c in first) == ["bluesky", "reddit"]  # one per account
+    assert claim(store, NOW, limit=4) == []  # both accounts have one in flight
+    assert len(claim(store, NOW, owner="d2", limit=4)) == 1  # another daemon: its own one
+    b = next(c for c in first if c.platform == "bluesky")
+    following = store.confirm_and_claim(
+        b.post_id, "d1", Ref("at://x", "c", "u"), NOW, limit=1, lease=2 * MIN,
+        prepare=lambda *a: {},
+    )  # fmt: skip
+    assert [c.platform for c in following] == ["bluesky"]  # the next one, once confirmed
+    later = claim(store, NOW + 3 * MIN, limit=4)  # the leases ran out: they hold nothing
+    assert sorted(c.platform for c in later) == ["bluesky", "reddit"]
