@@ -137,7 +137,10 @@ def _read_back_help(config: Path, pds: PdsServer, handle: str, reddit_url: str) 
     print(f"  sharebot --config {config} queue show a1")
     print(f"  curl '{pds.url}/xrpc/com.atproto.repo.listRecords?repo={handle}"
           "&collection=app.bsky.feed.post&limit=100'")  # fmt: skip
-    print(f"  (Reddit stand-in: {reddit_url}, user u/{standin.USERNAME}, OAuth as the config)")
+    print(
+        f"  (Reddit stand-in: {reddit_url}, user u/{standin.USERNAME}, OAuth as the config)",
+        flush=True,
+    )
 
 
 @contextmanager
@@ -154,14 +157,18 @@ def _desk(app: App) -> Iterator[None]:
         yield
 
 
-def _wait_for_ctrl_c() -> None:
+@contextmanager
+def _until_ctrl_c() -> Iterator[threading.Event]:
+    """An event SIGINT/SIGTERM set while inside (installed before anything says "ready",
+    so a Ctrl-C at any moment from then on stops the sandbox cleanly)."""
     stop = threading.Event()
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    before = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        stop.wait()
+        yield stop
     finally:
         signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, before)
 
 
 def main(*, keep: bool = False) -> int:
@@ -193,9 +200,10 @@ def _run(keep: bool) -> int:
         print(f"\nshare links{note}:")
         print("\n".join(share_link_lines(dict(links), SHOWN_SECTIONS)))
         if keep:
-            _read_back_help(config, pds, handle, reddit.url)
+            stop = stack.enter_context(_until_ctrl_c())
             stack.enter_context(_desk(app))
-            _wait_for_ctrl_c()
+            _read_back_help(config, pds, handle, reddit.url)
+            stop.wait()
         print("\nstopping the sandbox servers (nothing left behind)")
         return 0 if finished else 1
 
