@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "publish": ("bot.commands.publish", "publish", "Publish one article now."),
     "run": ("bot.commands.run", "run", "Run the publishing daemon."),
     "status": ("bot.commands.run", "status", "Counts by state, next due post, accounts."),
+    "retract": ("bot.commands.retract", "retract", "Delete what was published of an article."),
 }
 
 

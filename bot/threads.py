@@ -136,7 +136,9 @@ LIMITS = {"bluesky": BLUESKY_LIMITS, "reddit": REDDIT_LIMITS}
 # idempotency marker the adapter appends (bot.platforms.reddit).
 MARKER_RESERVE = 64
 # Every state a post can be in (DESIGN.md, "Store").
-STATES = ("queued", "sending", "published", "failed", "needs_review", "cancelled")
+STATES = (
+    "queued", "sending", "published", "failed", "needs_review", "cancelled", "retracted",
+)  # fmt: skip
 
 
 def draft_to_dict(draft: PostDraft) -> dict[str, Any]:

@@ -7,7 +7,8 @@ The CLI (bot/commands), the daemon, the sandbox and (later) the desk and feeds c
 - ``queueing``: guards (duplicates, floods), add, folder sync;
 - ``publishing``: the publisher every face builds, publish now;
 - ``editing``: edit, reschedule, cancel, retry (with the reason when nothing changed);
-- ``views``: the queue, one article, share links, status.
+- ``views``: the queue, one article, share links, status;
+- ``retract``: delete what was published, last reply first.
 """
 
 from __future__ import annotations
@@ -17,11 +18,19 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.app import editing, views
+from bot.app import editing, retract, views
 from bot.app.plan import Choices, Plan, parse_platforms
-from bot.app.publishing import Published, build_publisher, prepare_publish, publish_now
+from bot.app.publishing import (
+    SEND_TIMEOUT,
+    Published,
+    build_publisher,
+    platform_factory,
+    prepare_publish,
+    publish_now,
+)
 from bot.app.queueing import GuardError, Queued, SyncReport, add_article, sync_folder
 from bot.config import Settings, load
+from bot.platforms.base import Platform
 from bot.publish import Outcome, Publisher
 from bot.store import ArticleView, PostView, Store, open_store
 
@@ -150,6 +159,22 @@ class App:
     def edit(self, post_id: int, change: editing.Edit) -> PostView:
         """Change an unpublished post's text, images or link card."""
         return editing.edit(self.store, post_id, change)
+
+    # --- retraction -----------------------------------------------------------------
+    def retraction(self, ident: str, platform: str | None = None) -> retract.RetractPlan:
+        """What ``retract`` would delete, last reply first (NothingToDo if nothing)."""
+        return retract.plan_retraction(self.store, ident, platform)
+
+    def retract(
+        self,
+        ident: str,
+        platform: str | None = None,
+        *,
+        factory: Callable[[str, str], Platform] | None = None,
+    ) -> retract.Retracted:
+        """Delete the published posts of an article/thread and record each deletion."""
+        build = factory or platform_factory(self.settings, self.store, timeout=SEND_TIMEOUT)
+        return retract.retract(self.store, ident, platform, factory=build, clock=self.clock)
 
     # --- views ----------------------------------------------------------------------
     def queue(self, **filters: Any) -> views.Listing:

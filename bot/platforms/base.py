@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.threads import Limits, PostDraft
 
@@ -72,3 +72,12 @@ class Platform(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class Retractor(Protocol):
+    """An adapter that can delete what it published (``sharebot retract``)."""
+
+    def delete(self, ref: Ref) -> None:
+        """Delete the published post ``ref``; a post that is already gone is no error."""
+        ...

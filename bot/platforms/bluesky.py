@@ -176,6 +176,20 @@ class BlueskyPlatform:
             )
         return Ref(found.uri, found.cid or "", web_url(self._handle, rkey))
 
+    def delete(self, ref: Ref) -> None:
+        """deleteRecord of a post of this account (the PDS answers a gone one with success:
+        a re-run after a crash deletes only what is left)."""
+        self._ensure_client()
+        repo, collection, rkey = ref.uri.removeprefix("at://").split("/")
+        if repo != self._did or collection != COLLECTION:
+            raise RejectedError(f"{ref.uri} is not a post of {self._handle}", platform=PLATFORM)
+        body = {"repo": repo, "collection": collection, "rkey": rkey}
+        self._call(
+            lambda c: c.com.atproto.repo.delete_record(data=body),
+            write=False,  # deleting twice is harmless: a transient failure may be retried
+            what=f"deleteRecord {rkey}",
+        )
+
     def close(self) -> None:
         """Close the HTTP connection pool."""
         if self._client is not None:

@@ -156,6 +156,10 @@ class RedditPlatform:
                 return Ref(uri=data["name"], cid="", url=web_url(data["permalink"]))
         return None
 
+    def delete(self, ref: Ref) -> None:
+        """Delete a submission or comment (``/api/del``; Reddit answers a deleted one alike)."""
+        self._call("POST", "api/del/", data={"id": ref.uri})
+
     def close(self) -> None:
         """Close the HTTP connections (the adapter reconnects if used again)."""
         if self._http is not None:

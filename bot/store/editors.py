@@ -151,6 +151,7 @@ def post_view(row: Row[Any]) -> PostView:
         url=row.url,
         published_at=row.published_at,
         published_by=row.lease_owner if row.state == "published" else None,
+        retracted_at=row.retracted_at,
     )
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    inspect,
     select,
     text,
 )
@@ -141,6 +142,7 @@ posts = Table(
     Column("ambiguous", Integer, nullable=False),
     Column("published_at", UTCTime),
     Column("updated_at", UTCTime, nullable=False),
+    Column("retracted_at", UTCTime),  # migration 5
 )
 
 share_links = Table(
@@ -244,12 +246,21 @@ def _m4_one_content_hash(conn: Connection) -> None:
         )
 
 
+def _m5_retracted_at(conn: Connection) -> None:
+    # `retract` deletes published posts and records when (state `retracted`). A database
+    # created at migration 1 by this version already has the column (m1 creates the table
+    # from the current definition): add it only where it is missing.
+    if "retracted_at" not in {c["name"] for c in inspect(conn).get_columns("posts")}:
+        conn.execute(text("ALTER TABLE posts ADD COLUMN retracted_at BIGINT"))
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 MIGRATIONS: Sequence[Migration] = (
     ("base tables", _m1_base),
     ("claim/list indexes, daemons and the daemon lock", _m2_indexes_daemons),
     ("post share links and last successes read from the posts", _m3_derived_post_links),
     ("one content hash for every article", _m4_one_content_hash),
+    ("retracted posts: posts.retracted_at", _m5_retracted_at),
 )
 ADVISORY_KEY = 0x5B0_7570  # pg_advisory_xact_lock key for migrations
 

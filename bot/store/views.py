@@ -54,6 +54,7 @@ class PostView:
     url: str | None = None
     published_at: datetime | None = None
     published_by: str | None = None
+    retracted_at: datetime | None = None
 
     @property
     def text(self) -> str:
