@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("bot.commands.run", "run", "Run the publishing daemon."),
     "status": ("bot.commands.run", "status", "Counts by state, next due post, accounts."),
     "retract": ("bot.commands.retract", "retract", "Delete what was published of an article."),
+    "stats": ("bot.commands.stats", "stats", "Engagement per article, section and platform."),
 }
 
 

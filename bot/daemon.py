@@ -79,6 +79,8 @@ class Daemon:
         heartbeat_every: float = 15.0,
         sync: Callable[[], object] | None = None,
         sync_every: float = 60.0,
+        stats: Callable[[], object] | None = None,
+        stats_every: float = 300.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -96,6 +98,9 @@ class Daemon:
         self.scheduler.add_job(self._heartbeat, "interval", seconds=heartbeat_every, id="beat")
         if sync is not None:
             self.scheduler.add_job(self._sync, "interval", seconds=sync_every, id="sync")
+        if stats is not None:  # on the scheduler's thread: never in the way of a due post
+            self.scheduler.add_job(self._guarded(stats, "stats round"), "interval",
+                                   seconds=stats_every, id="stats", max_instances=1)  # fmt: skip
 
     def wake(self) -> None:
         """Make the main loop look at the store now."""
@@ -202,3 +207,14 @@ class Daemon:
         except BotError as exc:
             log.error("posts/ sync failed: %s", exc)
         self.wake()
+
+    def _guarded(self, job: Callable[[], object], what: str) -> Callable[[], None]:
+        """``job`` for the scheduler: an error is logged, the daemon carries on."""
+
+        def run() -> None:
+            try:
+                job()
+            except BotError as exc:
+                log.error("%s failed: %s", what, exc)
+
+        return run

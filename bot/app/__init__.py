@@ -8,7 +8,8 @@ The CLI (bot/commands), the daemon, the sandbox and (later) the desk and feeds c
 - ``publishing``: the publisher every face builds, publish now;
 - ``editing``: edit, reschedule, cancel, retry (with the reason when nothing changed);
 - ``views``: the queue, one article, share links, status;
-- ``retract``: delete what was published, last reply first.
+- ``retract``: delete what was published, last reply first;
+- ``stats``: engagement stats rounds (the daemon's stats job) and the report.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.app import editing, retract, views
+from bot.app import editing, retract, stats, views
 from bot.app.plan import Choices, Plan, parse_platforms
 from bot.app.publishing import (
     SEND_TIMEOUT,
@@ -175,6 +176,19 @@ class App:
         """Delete the published posts of an article/thread and record each deletion."""
         build = factory or platform_factory(self.settings, self.store, timeout=SEND_TIMEOUT)
         return retract.retract(self.store, ident, platform, factory=build, clock=self.clock)
+
+    # --- engagement stats -----------------------------------------------------------
+    def collect_stats(
+        self, *, factory: Callable[[str, str], Platform] | None = None, **limits: int
+    ) -> stats.StatsRound:
+        """Fetch and store the stats of every published post due now (one round)."""
+        build = factory or platform_factory(self.settings, self.store, timeout=SEND_TIMEOUT)
+        return stats.collect(self.store, self.settings.stats_intervals, build, self.clock(),
+                             **limits)  # fmt: skip
+
+    def stats(self, article_id: int | None = None) -> list[stats.SectionStats]:
+        """Latest counts and growth per article, section and platform, best sections first."""
+        return stats.report(self.store.newest_snapshots(article_id))
 
     # --- views ----------------------------------------------------------------------
     def queue(self, **filters: Any) -> views.Listing:

@@ -63,7 +63,7 @@ def run(ctx: click.Context, once: bool, log_format: str, log_level: str, sandbox
         publisher = app.publisher()
         try:
             daemon = Daemon(app.store, publisher, tick=app.settings.tick.total_seconds(),
-                            sync=app.sync)  # fmt: skip
+                            sync=app.sync, stats=app.collect_stats)  # fmt: skip
             if once:
                 counts = daemon.run_once()
             else:

@@ -13,7 +13,7 @@ import hashlib
 import inspect
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from bot.config import BlueskyAccount
 from bot.errors import AuthError, PlatformError, RateLimitedError, RejectedError
 from bot.fetch import FetchPolicy
 from bot.platforms import bluesky_embeds
-from bot.platforms.base import Outgoing, Ref, SessionCache
+from bot.platforms.base import Engagement, Outgoing, Ref, SessionCache
 from bot.platforms.bluesky_errors import PLATFORM, map_error
 from bot.threads import BLUESKY_LIMITS, ImagesEmbed, LinkCard, PostDraft
 
@@ -189,6 +189,20 @@ class BlueskyPlatform:
             write=False,  # deleting twice is harmless: a transient failure may be retried
             what=f"deleteRecord {rkey}",
         )
+
+    stats_batch = 25  # app.bsky.feed.getPosts takes at most 25 URIs
+
+    def fetch_stats(self, uris: Sequence[str]) -> dict[str, Engagement]:
+        """Like, repost, reply and quote counts as the AppView shows them (getPosts through
+        the PDS); a deleted post is missing from the answer."""
+        self._ensure_client()
+        params = {"uris": list(uris[: self.stats_batch])}
+        answer = self._call(
+            lambda c: c.invoke_query("app.bsky.feed.getPosts", params=params).content,
+            write=False,
+            what=f"getPosts ({len(params['uris'])} posts)",
+        )
+        return {p["uri"]: _engagement(p) for p in answer.get("posts", [])}
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
@@ -361,6 +375,14 @@ def _stale_session(exc: BaseException) -> bool:
     return _error_name(exc) in _TOKEN_ERRORS or (
         status == 401 and _error_name(exc) != "AuthFactorTokenRequired"
     )
+
+
+_COUNTS = ("likeCount", "repostCount", "replyCount", "quoteCount")
+
+
+def _engagement(view: dict[str, Any]) -> Engagement:
+    likes, reposts, replies, quotes = (int(view.get(name) or 0) for name in _COUNTS)
+    return Engagement(likes=likes, reposts=reposts, replies=replies, quotes=quotes)
 
 
 def _get(value: Any, key: str) -> Any:

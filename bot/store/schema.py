@@ -22,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -195,6 +196,29 @@ daemon_lock = Table(
     Column("heartbeat_at", UTCTime, nullable=False),
 )
 
+stats_snapshots = Table(  # migration 6: one row per post per stats fetch
+    "stats_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("fetched_at", UTCTime, nullable=False),
+    Column("likes", Integer),  # Bluesky
+    Column("reposts", Integer),
+    Column("replies", Integer),
+    Column("quotes", Integer),
+    Column("score", Integer),  # Reddit
+    Column("comments", Integer),
+    Column("upvote_ratio", Float),
+)
+
+post_stats = Table(  # migration 6: where each published post is in its stats schedule
+    "post_stats",
+    metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("round", Integer, nullable=False),  # intervals done (fetched or failed)
+    Column("due_at", UTCTime),  # the next fetch; NULL once every interval is done
+)
+
 _V1_TABLES = (articles, sections, threads, posts, share_links, accounts, events)
 
 INDEXES = (
@@ -254,6 +278,17 @@ def _m5_retracted_at(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE posts ADD COLUMN retracted_at BIGINT"))
 
 
+def _m6_stats(conn: Connection) -> None:
+    stats_snapshots.create(conn, checkfirst=True)
+    post_stats.create(conn, checkfirst=True)
+    for name, target in (
+        ("ix_snapshots_post", "stats_snapshots (post_id, fetched_at)"),
+        ("ix_post_stats_due", "post_stats (due_at)"),
+        ("ix_posts_state_published", "posts (state, published_at)"),
+    ):
+        conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {target}"))
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 MIGRATIONS: Sequence[Migration] = (
     ("base tables", _m1_base),
@@ -261,6 +296,7 @@ MIGRATIONS: Sequence[Migration] = (
     ("post share links and last successes read from the posts", _m3_derived_post_links),
     ("one content hash for every article", _m4_one_content_hash),
     ("retracted posts: posts.retracted_at", _m5_retracted_at),
+    ("engagement stats: snapshots and each post's stats schedule", _m6_stats),
 )
 ADVISORY_KEY = 0x5B0_7570  # pg_advisory_xact_lock key for migrations
 

@@ -18,8 +18,8 @@ from sqlalchemy import Connection, Integer, Text, bindparam, func, select, updat
 from bot.article import Article
 from bot.errors import NotFoundError, StoreError
 from bot.platforms.base import Ref
-from bot.store import claims, editors, plan, retraction
-from bot.store.base import StoreBase
+from bot.store import claims, editors, plan
+from bot.store.after import AfterPublishing
 from bot.store.engine import check_sqlite, make_engine
 from bot.store.schema import (
     UTCTime,
@@ -68,7 +68,7 @@ def open_store(url: str, *, create: bool = True) -> Store:
     return store
 
 
-class Store(StoreBase):
+class Store(AfterPublishing):
     """The store over one SQLAlchemy engine (SQLite or PostgreSQL); see the module doc."""
 
     # --- queue ------------------------------------------------------------------
@@ -362,22 +362,6 @@ class Store(StoreBase):
         """The article, its posts and share links (NotFoundError if unknown)."""
         with self.read() as conn:
             return editors.get_article(conn, article_id)
-
-    # --- retraction (bot.store.retraction) --------------------------------------
-    def retraction_targets(self, ident: str, platform: str | None = None) -> list[PostView]:
-        """Published posts of an article/thread, last reply first (StoreError while sending)."""
-        with self.read() as conn:
-            return retraction.targets(conn, ident, platform)
-
-    def cancel_unsent(self, ident: str, platform: str | None, now: datetime) -> int:
-        """Cancel an article's/thread's unsent posts (on ``platform``); how many."""
-        with self.write() as conn:
-            return retraction.cancel_unsent(conn, ident, platform, now)
-
-    def mark_retracted(self, post_id: int, now: datetime) -> bool:
-        """published -> retracted at ``now``; False when it was not published (idempotent)."""
-        with self.write() as conn:
-            return retraction.mark_retracted(conn, post_id, now)
 
     def _must_exist(self, conn: Connection, article_id: int) -> None:
         editors.target_ids(conn, f"a{article_id}", ())
