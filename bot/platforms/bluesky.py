@@ -198,11 +198,11 @@ class BlueskyPlatform:
         self._ensure_client()
         params = {"uris": list(uris[: self.stats_batch])}
         answer = self._call(
-            lambda c: c.invoke_query("app.bsky.feed.getPosts", params=params).content,
+            lambda c: c.app.bsky.feed.get_posts(params=params),
             write=False,
             what=f"getPosts ({len(params['uris'])} posts)",
         )
-        return {p["uri"]: _engagement(p) for p in answer.get("posts", [])}
+        return {view.uri: _engagement(view) for view in answer.posts}
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
@@ -377,11 +377,12 @@ def _stale_session(exc: BaseException) -> bool:
     )
 
 
-_COUNTS = ("likeCount", "repostCount", "replyCount", "quoteCount")
+_COUNTS = ("like_count", "repost_count", "reply_count", "quote_count")
 
 
-def _engagement(view: dict[str, Any]) -> Engagement:
-    likes, reposts, replies, quotes = (int(view.get(name) or 0) for name in _COUNTS)
+def _engagement(view: Any) -> Engagement:
+    """The counts of an ``app.bsky.feed.defs#postView`` (the SDK's model)."""
+    likes, reposts, replies, quotes = (int(getattr(view, name, 0) or 0) for name in _COUNTS)
     return Engagement(likes=likes, reposts=reposts, replies=replies, quotes=quotes)
 
 

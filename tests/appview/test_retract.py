@@ -5,9 +5,6 @@ already gone counts as retracted; the command lists what it deletes and asks fir
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,60 +15,9 @@ from bot.app import App
 from bot.app.editing import NothingToDo
 from bot.app.publishing import platform_factory
 from bot.cli import cli
-from bot.config import BlueskyAccount, Secret, from_mapping
 from bot.platforms.base import Platform, Ref
 from bot.sandbox.reddit import standin as standin_mod
-from bot.sandbox.reddit.standin import RedditStandin, start_standin
-from tests.appview.conftest import thread_chain
-from tests.reddit.conftest import make_account
-
-ARTICLE = """---
-title: Retraction test
-url: {url}/post
-lang: en
----
-
-# First part
-
-{words}
-
-# Second part
-
-{words}
-"""
-
-
-@pytest.fixture(scope="module")
-def standin() -> Iterator[RedditStandin]:
-    with start_standin() as server:
-        yield server
-
-
-@pytest.fixture
-def source(web, tmp_path: Path) -> str:
-    web.routes["/post"] = ("text/html", b"<html><head></head></html>")
-    words = "A sentence long enough to need a few posts for every section. " * 12
-    path = tmp_path / "article.md"
-    path.write_text(ARTICLE.format(url=web.url, words=words), encoding="utf-8")
-    return str(path)
-
-
-@pytest.fixture
-def app(network, author, standin, tmp_path: Path) -> Iterator[App]:
-    settings = replace(
-        from_mapping({"store_url": f"sqlite:///{tmp_path}/store.db"}),
-        bluesky=(BlueskyAccount("sandbox", author.handle, Secret(author.password), network.url),),
-        reddit=(make_account(standin, name="sandbox"),),
-    )
-    with App.open(settings) as opened:
-        yield opened
-
-
-def publish(app: App, source: str, platform: str) -> int:
-    article_id, plan = app.prepare_publish(source, (platform,))
-    done = app.publish(article_id, plan, (platform,))
-    assert done.ok and len(done.outcomes) >= 2, done.failed
-    return done.article_id
+from tests.appview.conftest import publish, thread_chain
 
 
 class Interrupted(BaseException):
@@ -100,7 +46,7 @@ def stopping_after(app: App, deletions: int) -> Any:
 
 
 def test_bluesky_thread_disappears_last_reply_first(app, source, network, author):
-    aid = publish(app, source, "bluesky")
+    aid = publish(app, source, "bluesky").article_id
     network.process_all()
     posts = sorted(app.store.retraction_targets(f"a{aid}"), key=lambda p: p.published_at)
     roots = [p for p in posts if p.parent_post_id is None]
@@ -145,7 +91,7 @@ def _delete_directly(network, author, uri: str) -> None:
 
 
 def test_reddit_comments_then_submission_through_the_command(app, source, standin, tmp_path):
-    aid = publish(app, source, "reddit")
+    aid = publish(app, source, "reddit").article_id
     posts = app.store.retraction_targets(f"a{aid}", "reddit")
     assert posts[-1].draft.kind == "submission"
     before = standin.counters["POST /api/del"]
