@@ -159,6 +159,13 @@ class AppViewNetwork(PdsServer):
         if response.status_code != 200:
             raise RuntimeError(f"process-all -> {response.status_code} {response.text}")
 
+    def request_counts(self) -> dict[str, int]:
+        """Requests each server of the network received so far, by ``URL + path``."""
+        response = httpx.get(f"{self.control_url}/counts", timeout=30)
+        response.raise_for_status()
+        counts: dict[str, int] = response.json()
+        return counts
+
     def read(self, nsid: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """An unauthenticated ``app.bsky.*`` query straight from the AppView."""
         response = httpx.get(f"{self.appview_url}/xrpc/{nsid}", params=params, timeout=30)

@@ -77,9 +77,12 @@ def test_bluesky_counts_from_the_appview(app, source, network):
     alice.quote(ref(second[0]))
     network.process_all()
 
+    get_posts = f"{network.url}/xrpc/app.bsky.feed.getPosts"
+    before = network.request_counts().get(get_posts, 0)
     later(app, 2)
     done = app.collect_stats()
     assert (done.due, done.fetched, done.failed, done.calls) == (len(posts), len(posts), 0, 1)
+    assert network.request_counts()[get_posts] == before + 1  # one batch reached the PDS
     by_section = {s.section: s for s in app.stats(aid)}
     top, other = by_section[0], by_section[1]
     own_replies = len(first) - 1  # each post of a thread but the last has our next one below

@@ -6,7 +6,8 @@
 //    "startMs": N}
 // and runs until SIGTERM/SIGINT (or, with --watch-stdin, until stdin closes).
 // The control server answers POST /process-all once the AppView has indexed everything the PDS
-// has sequenced so far (the network's own processAll), so tests never sleep before reading.
+// has sequenced so far (the network's own processAll), so tests never sleep before reading,
+// and GET /counts with the requests each server received so far.
 import { createRequire } from 'node:module'
 import http from 'node:http'
 import net from 'node:net'
@@ -33,9 +34,26 @@ const require = createRequire(path.join(process.cwd(), 'package.json'))
 const devEnv = pathToFileURL(require.resolve('@atproto/dev-env'))
 const { TestNetwork, ADMIN_PASSWORD } = await import(devEnv.href)
 
+// Requests that reach each HTTP server of the network, by "http://localhost:PORT/path", for
+// benchmarks that count calls (GET /counts on the control server).
+const counts = new Map()
+const emit = http.Server.prototype.emit
+http.Server.prototype.emit = function (event, ...args) {
+  if (event === 'request' && !this.sharebotControl) {
+    const key = `http://localhost:${this.address()?.port}${(args[0].url || '').split('?')[0]}`
+    counts.set(key, (counts.get(key) || 0) + 1)
+  }
+  return emit.call(this, event, ...args)
+}
+
 function controlServer(network) {
   let queue = Promise.resolve()
   const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/counts') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(Object.fromEntries(counts)))
+      return
+    }
     if (req.method !== 'POST' || req.url !== '/process-all') {
       res.writeHead(404).end()
       return
@@ -46,6 +64,7 @@ function controlServer(network) {
       (err) => res.writeHead(500).end(String(err && err.message ? err.message : err)),
     )
   })
+  server.sharebotControl = true
   return new Promise((resolve) => server.listen(0, HOST, () => resolve(server)))
 }
 
