@@ -33,6 +33,7 @@ from bot.app import App
 from bot.article import Article, Paragraph, Section
 from bot.config import BlueskyAccount, RedditAccount, Secret, from_mapping
 from bot.sandbox.appview import AppViewNetwork, start_appview
+from bot.sandbox.postgres import start_cluster, stop_cluster
 from bot.sandbox.reddit.standin import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -42,7 +43,6 @@ from bot.sandbox.reddit.standin import (
     start_standin,
 )
 from bot.threads import PostDraft, ThreadDraft
-from tests.pg import start_cluster, stop_cluster
 
 TARGETS = {"bluesky": 40.0, "reddit": 10.0}
 RATIO_TARGET = 0.1

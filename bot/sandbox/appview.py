@@ -166,6 +166,17 @@ class AppViewNetwork(PdsServer):
         counts: dict[str, int] = response.json()
         return counts
 
+    def thread_uris(self, root_uri: str) -> list[str]:
+        """The thread under ``root_uri`` as readers see it: the root, then its one reply, that
+        reply's one reply, …; stops where a post has no reply or several."""
+        params = {"uri": root_uri, "depth": 1000, "parentHeight": 0}
+        view = self.read("app.bsky.feed.getPostThread", params)["thread"]
+        uris = [view["post"]["uri"]]
+        while len(view.get("replies") or []) == 1:
+            view = view["replies"][0]
+            uris.append(view["post"]["uri"])
+        return uris
+
     def read(self, nsid: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """An unauthenticated ``app.bsky.*`` query straight from the AppView."""
         response = httpx.get(f"{self.appview_url}/xrpc/{nsid}", params=params, timeout=30)
