@@ -63,11 +63,14 @@ def retract(
     factory: Callable[[str, str], Platform],
     clock: Callable[[], datetime],
 ) -> Retracted:
-    """Cancel the unsent posts, then delete the published ones last reply first."""
-    cancelled = store.cancel_unsent(ident, platform, clock())
+    """Cancel the unsent posts, then delete the published ones last reply first. The adapters
+    are built first, so a missing account stops it before anything changes."""
     adapters: dict[tuple[str, str], Retractor] = {}
     deleted: list[PostView] = []
     try:
+        for post in store.retraction_targets(ident, platform):
+            _adapter(adapters, factory, post)
+        cancelled = store.cancel_unsent(ident, platform, clock())
         for post in store.retraction_targets(ident, platform):
             try:
                 _adapter(adapters, factory, post).delete(Ref(post.uri or "", "", post.url or ""))

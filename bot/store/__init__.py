@@ -4,7 +4,9 @@
 bot.store.base: transactions, accounts, daemons). Additive methods beyond the shared
 contract (docs/store-api.md): ``taken_slots``, ``find_article_by_hash``,
 ``find_article_by_source``, ``replace_unpublished``, ``clear_block``,
-``acquire_daemon_lock``/``release_daemon_lock``, ``daemons``, ``events``. Ids for
+``acquire_daemon_lock``/``release_daemon_lock``, ``daemons``, ``events``; after publishing
+(bot.store.after): ``retraction_targets``, ``cancel_unsent``, ``mark_retracted``,
+``stats_due``, ``record_stats``, ``newest_snapshots``. Ids for
 cancel/reschedule/retry: ``a12`` (article), ``t34`` (thread), ``p56`` or ``56`` (post).
 """
 
