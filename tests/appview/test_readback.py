@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.compile import compile_article
 from bot.readers import read_source, read_text
-from bot.threads import LinkCard
+from bot.threads import ImageRef, ImagesEmbed, LinkCard, PostDraft
 from tests.appview.conftest import thread_chain
 from tests.bluesky.conftest import new_account, png_bytes
 from tests.bluesky.test_seed import SEED, publish_thread
@@ -91,3 +91,25 @@ def test_links_tags_and_mentions_resolve_in_the_appview(network, author, make_pl
     assert seen[f"@{friend.handle}"] == f"mention:{friend.did}"
     profile = network.read("app.bsky.actor.getProfile", {"actor": friend.did})
     assert profile["handle"] == friend.handle  # the mentioned DID is that reader's account
+
+
+def test_images_read_back_with_their_alt_texts_and_sizes(network, author, make_platform, tmp_path):
+    from tests.bluesky.test_embeds import send
+
+    (tmp_path / "wide.png").write_bytes(png_bytes((300, 150), (10, 120, 30)))
+    (tmp_path / "tall.png").write_bytes(png_bytes((100, 200), (200, 20, 20)))
+    images = (ImageRef("wide.png", "a green field"), ImageRef("tall.png", "a red tower"))
+    platform = make_platform(author.config(network.url), base_dir=tmp_path)
+    ref = send(platform, PostDraft("Two pictures.", embed=ImagesEmbed(images)), "img-1")
+    network.process_all()
+
+    (post,) = thread_chain(network, ref.uri)
+    view = post["embed"]
+    assert view["$type"] == "app.bsky.embed.images#view"
+    assert [(i["alt"], i["aspectRatio"]) for i in view["images"]] == [
+        ("a green field", {"width": 300, "height": 150}),
+        ("a red tower", {"width": 100, "height": 200}),
+    ]
+    blobs = [i["image"]["ref"]["$link"] for i in post["record"]["embed"]["images"]]
+    for image, cid in zip(view["images"], blobs, strict=True):
+        assert cid in image["thumb"] and cid in image["fullsize"]  # hydrated image URLs
