@@ -125,3 +125,5 @@ reddit_url = "{standin.url}"
     for post in posts:
         assert standin.world.things[post.uri]["author"] == "[deleted]"
         assert app.store.get_post(post.id).state == "retracted"
+    history = {p.id: p.state for p in app.queue(view="history", article=aid).posts}
+    assert all(history[p.id] == "retracted" for p in posts)  # `queue list --history` shows them
