@@ -11,9 +11,11 @@ empty one) and Redis (Debian ``redis-server``, started here on a free port)::
         net.process_all()                     # the AppView has indexed everything
         thread = net.read("app.bsky.feed.getPostThread", {"uri": uri})
 
-Measured here (2 shared cores): ready 14-19 s after the launcher starts (PostgreSQL's
-initdb adds 2 s); about 370 MB resident for Node, 11 MB for Redis. The packages (650 MB)
-are installed once per lock file into ``<sandbox home>/appview-<hash>``.
+Measured here (2 cores shared with other work): ready 8-9 s after the launcher starts on
+a quiet machine, up to 19 s under load (PostgreSQL's initdb adds 1-2 s); memory (PSS) about
+370 MB for Node, 62 MB for the PostgreSQL cluster, 5 MB for Redis. The packages (665 MB)
+are installed once per lock file into ``<sandbox home>/appview-<hash>`` (3.5 min: npm ci,
+then better-sqlite3 and sharp rebuilt for Node 22).
 """
 
 from __future__ import annotations
