@@ -6,8 +6,8 @@ The daemon's publish path (bot.publish.Publisher over a real SQLite store) publi
 Then the daemon's stats job (``App.collect_stats``) runs ``--rounds`` (3) rounds at the first
 intervals after publishing (+2h, +7h, +25h on the app's clock), each over every post, on the
 same servers in the same run. The requests that reach the servers are counted by the servers
-themselves: the network's launcher counts every HTTP request per server and path (the PDS
-answers getPosts by asking the AppView), the stand-in counts its routes.
+themselves: the network's launcher counts every HTTP request per server and path (getPosts
+goes to the AppView, as production asks the public AppView), the stand-in counts its routes.
 
     python bench/stats.py [--posts 1000] [--rounds 3]
 
@@ -97,10 +97,11 @@ def publish(app: App, platform: str, posts: int) -> float:
 
 
 def calls(net: AppViewNetwork, standin: RedditStandin) -> dict[str, int]:
-    """Stats requests that reached the servers so far."""
+    """Stats requests that reached the servers so far (getPosts at the AppView, asked
+    directly as production asks the public AppView, or through the PDS: either counts)."""
     counts = net.request_counts()
     return {
-        "bluesky": counts.get(f"{net.url}/xrpc/app.bsky.feed.getPosts", 0),
+        "bluesky": counts.get(f"{net.appview_url}/xrpc/app.bsky.feed.getPosts", 0),
         "reddit": standin.counters["GET /api/info"],
     }
 
@@ -131,7 +132,7 @@ def run(net: AppViewNetwork, standin: RedditStandin, tmp: str, posts: int, round
     )  # fmt: skip
     settings = replace(
         from_mapping({"store_url": f"sqlite:///{tmp}/stats.db"}),
-        bluesky=(BlueskyAccount("bench", handle, Secret(password), net.url),),
+        bluesky=(BlueskyAccount("bench", handle, Secret(password), net.url, net.appview_url),),
         reddit=(reddit,),
     )
     with App.open(settings) as app:

@@ -67,6 +67,9 @@ class BlueskyAccount:
     handle: str
     password: Secret
     service: str = "https://bsky.social"
+    # Engagement stats are public reads: asked of this AppView without logging in ("" asks
+    # through the account's PDS instead, e.g. a self-hosted PDS with a private AppView).
+    appview: str = "https://public.api.bsky.app"
 
 
 def subreddit_name(name: str) -> str:

@@ -120,6 +120,7 @@ class BlueskyPlatform:
         self._from_cache = False  # the session came from the cache and may have gone stale
         self._expires: datetime | None = None
         self._dids: dict[str, str | None] = {}
+        self._public: Any = None  # an AppView client without a session, for public reads
 
     def prepare(self, draft: PostDraft, key: str, now: datetime) -> dict[str, Any]:
         """Fix the rkey and createdAt at claim time (pure; the caller stores the result)."""
@@ -193,22 +194,41 @@ class BlueskyPlatform:
     stats_batch = 25  # app.bsky.feed.getPosts takes at most 25 URIs
 
     def fetch_stats(self, uris: Sequence[str]) -> dict[str, Engagement]:
-        """Like, repost, reply and quote counts as the AppView shows them (getPosts through
-        the PDS); a deleted post is missing from the answer."""
-        self._ensure_client()
+        """Like, repost, reply and quote counts as readers see them: ``getPosts`` of the
+        account's AppView without logging in (or through the PDS when ``appview`` is empty);
+        a deleted post is missing from the answer."""
         params = {"uris": list(uris[: self.stats_batch])}
-        answer = self._call(
-            lambda c: c.app.bsky.feed.get_posts(params=params),
-            write=False,
-            what=f"getPosts ({len(params['uris'])} posts)",
-        )
+        what = f"getPosts ({len(params['uris'])} posts)"
+        if self.account.appview:
+            answer = self._public_read(lambda c: c.app.bsky.feed.get_posts(params=params), what)
+        else:
+            self._ensure_client()
+            answer = self._call(
+                lambda c: c.app.bsky.feed.get_posts(params=params), write=False, what=what
+            )
         return {view.uri: _engagement(view) for view in answer.posts}
+
+    def _public_read(self, fn: Callable[[Any], Any], what: str) -> Any:
+        if self._public is None:
+            from atproto_client import Client
+            from atproto_client.request import Request
+
+            self._public = Client(
+                base_url=self.account.appview, request=Request(timeout=self.timeout)
+            )
+        try:
+            return fn(self._public)
+        except Exception as exc:
+            raise map_error(exc, write=False, what=what, now=self.clock()) from exc
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
         if self._client is not None:
             self._client.request.close()
             self._client = None
+        if self._public is not None:
+            self._public.request.close()
+            self._public = None
 
     # --- session -------------------------------------------------------------
 

@@ -83,7 +83,15 @@ def source(web, tmp_path: Path) -> str:
 def app(network, author, standin, tmp_path: Path) -> Iterator[App]:
     settings = replace(
         from_mapping({"store_url": f"sqlite:///{tmp_path}/store.db"}),
-        bluesky=(BlueskyAccount("sandbox", author.handle, Secret(author.password), network.url),),
+        bluesky=(
+            BlueskyAccount(
+                "sandbox",
+                author.handle,
+                Secret(author.password),
+                network.url,
+                appview=network.appview_url,
+            ),
+        ),
         reddit=(make_account(standin, name="sandbox"),),
     )
     with App.open(settings) as opened:
