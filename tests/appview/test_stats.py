@@ -4,6 +4,8 @@ comments change; the report and the command show exactly those counts."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -134,3 +136,16 @@ def test_reddit_counts_from_the_standin(app, source, standin):
     assert top.latest.score == 42 + (len(own) - 1)  # our comments start at 1 point each
     assert top.latest.comments == len(posts) - 1 + 1  # ours and reader_one's
     assert top.latest.upvote_ratio == 0.93
+    store = ["--store", app.settings.store_url]
+    text = CliRunner().invoke(cli, [*store, "stats", f"a{aid}"], env={"SHAREBOT_CONFIG": None})
+    assert text.exit_code == 0 and "Engagement" in text.stdout and "reddit" in text.stdout
+    assert f"{top.latest.score}" in text.stdout
+    table = CliRunner().invoke(cli, [*store, "stats", f"a{aid}", "--csv"],
+                               env={"SHAREBOT_CONFIG": None})  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    first = next(r for r in rows if r["section"] == "0")
+    assert (first["score"], first["comments"], first["upvote_ratio"]) == (
+        str(top.latest.score),
+        str(top.latest.comments),
+        "0.93",
+    )
