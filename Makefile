@@ -13,9 +13,11 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q -e '.[test]'
 	touch $(STAMP)
 
-# The sandbox's npm packages (the Bluesky PDS): installed once per lock file into .sandbox/.
+# The sandbox's npm packages (the Bluesky PDS; the dev-env test network with its Node 22):
+# installed once per lock file into .sandbox/.
 servers: $(STAMP)
 	@$(PY) -m bot.sandbox.node >/dev/null
+	@$(PY) -m bot.sandbox.appview >/dev/null
 
 demo: $(STAMP) servers
 	$(VENV)/bin/sharebot run --sandbox

@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "feeds": ("bot.commands.feeds", "feeds", "Follow sites: publish new articles from feeds."),
     "accounts": ("bot.commands.accounts", "accounts", "Budgets per account; check; rotate-key."),
     "desk": ("bot.commands.desk", "desk", "Serve the editors' web desk; manage its users."),
+    "retract": ("bot.commands.retract", "retract", "Delete what was published of an article."),
+    "stats": ("bot.commands.stats", "stats", "Engagement per article, section and platform."),
 }
 
 

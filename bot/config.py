@@ -68,6 +68,9 @@ class BlueskyAccount:
     handle: str
     password: Secret
     service: str = "https://bsky.social"
+    # Engagement stats are public reads: asked of this AppView without logging in ("" asks
+    # through the account's PDS instead, e.g. a self-hosted PDS with a private AppView).
+    appview: str = "https://public.api.bsky.app"
 
 
 def subreddit_name(name: str) -> str:
@@ -230,6 +233,9 @@ class Settings:
     labels: tuple[str, ...] = ()
     # [budgets.<platform>] <limit> = N | "N/<duration>" (bot.budget checks the names)
     budgets: tuple[tuple[str, str, int | str], ...] = ()
+    stats_intervals: tuple[timedelta, ...] = field(
+        default_factory=lambda: tuple(timedelta(hours=h) for h in (1, 6, 24, 72, 168, 720))
+    )  # engagement stats are fetched this long after publishing (+1h, +6h, +24h, +3d, …)
     config_path: str | None = None
 
     @property
@@ -317,7 +323,7 @@ _ACCOUNT_TYPES: dict[str, Any] = {"bluesky": BlueskyAccount, "reddit": RedditAcc
 # Settings whose raw form (TOML, environment) is text or a list of text, and their parsers.
 _DURATIONS = ("stale_after", "lease", "tick", "fetch_deadline")
 _RAW_KINDS: dict[str, type] = {"slots": tuple, "every": str, "quiet_hours": str,
-                               "replies": tuple}  # fmt: skip
+                               "replies": tuple, "stats_intervals": tuple}  # fmt: skip
 _RAW_KINDS |= dict.fromkeys(_DURATIONS, str)
 
 
@@ -332,6 +338,15 @@ def parse_quiet_hours(text: str) -> QuietHours | None:
     if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59 or (h1, m1) == (h2, m2):
         raise ValueError(f"malformed quiet hours {text!r}: no such window")
     return QuietHours(time(h1, m1), time(h2, m2))
+
+
+def parse_intervals(specs: Any) -> tuple[timedelta, ...]:
+    """``["1h", "6h", "1d"]`` (or ``"1h, 6h, 1d"``) -> increasing timedeltas after publishing."""
+    items = specs.split(",") if isinstance(specs, str) else list(specs)
+    values = tuple(parse_duration(str(item)) for item in items if str(item).strip())
+    if list(values) != sorted(set(values)):
+        raise ValueError("stats intervals must increase, e.g. ['1h', '6h', '1d']")
+    return values
 
 
 def _checked_zone(name: str) -> str:
@@ -367,6 +382,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "labels": parse_labels,
     "quotes_on": lambda value: _one_of(value, ("thread", "root")),
     "quiet_hours": parse_quiet_hours,
+    "stats_intervals": parse_intervals,
     **dict.fromkeys(_DURATIONS, parse_duration),
 }
 

@@ -80,6 +80,8 @@ class Daemon:
         sync: Callable[[], object] | None = None,
         sync_every: float = 60.0,
         jobs: Sequence[tuple[str, Callable[[], object]]] = (),
+        stats: Callable[[], object] | None = None,
+        stats_every: float = 300.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
@@ -101,6 +103,9 @@ class Daemon:
         for name, job in self.jobs:  # each its own job: a slow feed never holds up publishing
             self.scheduler.add_job(self._run_job, "interval", args=(name, job), seconds=tick,
                                    id=name, next_run_time=datetime.now(UTC))  # fmt: skip
+        if stats is not None:  # on the scheduler's thread: never in the way of a due post
+            self.scheduler.add_job(self._guarded(stats, "stats round"), "interval",
+                                   seconds=stats_every, id="stats", max_instances=1)  # fmt: skip
 
     def wake(self) -> None:
         """Make the main loop look at the store now."""
@@ -217,3 +222,14 @@ class Daemon:
         except BotError as exc:
             log.error("posts/ sync failed: %s", exc)
         self.wake()
+
+    def _guarded(self, job: Callable[[], object], what: str) -> Callable[[], None]:
+        """``job`` for the scheduler: an error is logged, the daemon carries on."""
+
+        def run() -> None:
+            try:
+                job()
+            except BotError as exc:
+                log.error("%s failed: %s", what, exc)
+
+        return run

@@ -157,6 +157,7 @@ STATES = (
     "failed",
     "needs_review",
     "cancelled",
+    "retracted",  # deleted from the platform after publishing (`sharebot retract`)
 )
 
 

@@ -11,6 +11,8 @@ The CLI (bot/commands), the daemon, the sandbox and (later) the desk and feeds c
 - ``drafts``: articles given as text (the desk's paste and upload);
 - ``approval``: approving contributors' articles, undoing a cancel;
 - ``users``: desk users, logins, sessions.
+- ``retract``: delete what was published, last reply first;
+- ``stats``: engagement stats rounds (the daemon's stats job) and the report.
 """
 
 from __future__ import annotations
@@ -21,11 +23,24 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot import budget
-from bot.app import accounts, approval, drafts, editing, evergreen, feeds, outline, users, views
+from bot.app import (
+    accounts,
+    approval,
+    drafts,
+    editing,
+    evergreen,
+    feeds,
+    outline,
+    retract,
+    stats,
+    users,
+    views,
+)
 from bot.app.accounts import AccountReport, CheckResult, Rotation
 from bot.app.feeds import PollResult
 from bot.app.plan import Choices, Plan, build_plan, parse_platforms, read_article
 from bot.app.publishing import (
+    SEND_TIMEOUT,
     Published,
     build_publisher,
     platform_factory,
@@ -34,6 +49,7 @@ from bot.app.publishing import (
 )
 from bot.app.queueing import GuardError, Queued, SyncReport, add_article, sync_folder
 from bot.config import FeedConfig, Settings, load
+from bot.platforms.base import Platform
 from bot.publish import Outcome, Publisher
 from bot.secretkey import store_key
 from bot.store import ArticleView, PostView, Store, open_store
@@ -263,6 +279,35 @@ class App:
     def logout(self, token: str) -> None:
         """End a session."""
         self.store.end_session(users.token_hash(token))
+
+    # --- retraction -----------------------------------------------------------------
+    def retraction(self, ident: str, platform: str | None = None) -> retract.RetractPlan:
+        """What ``retract`` would delete, last reply first (NothingToDo if nothing)."""
+        return retract.plan_retraction(self.store, ident, platform)
+
+    def retract(
+        self,
+        ident: str,
+        platform: str | None = None,
+        *,
+        factory: Callable[[str, str], Platform] | None = None,
+    ) -> retract.Retracted:
+        """Delete the published posts of an article/thread and record each deletion."""
+        build = factory or platform_factory(self.settings, self.store, timeout=SEND_TIMEOUT)
+        return retract.retract(self.store, ident, platform, factory=build, clock=self.clock)
+
+    # --- engagement stats -----------------------------------------------------------
+    def collect_stats(
+        self, *, factory: Callable[[str, str], Platform] | None = None, **limits: int
+    ) -> stats.StatsRound:
+        """Fetch and store the stats of every published post due now (one round)."""
+        build = factory or platform_factory(self.settings, self.store, timeout=SEND_TIMEOUT)
+        return stats.collect(self.store, self.settings.stats_intervals, build, self.clock(),
+                             **limits)  # fmt: skip
+
+    def stats(self, article_id: int | None = None) -> list[stats.SectionStats]:
+        """Latest counts and growth per article, section and platform, best sections first."""
+        return stats.report(self.store.newest_snapshots(article_id))
 
     # --- views ----------------------------------------------------------------------
     def queue(

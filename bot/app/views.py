@@ -18,7 +18,7 @@ from bot.store import ArticleView, PostView, Store
 from bot.store.views import parse_ident
 
 UPCOMING = ("awaiting_approval", "queued", "sending", "failed", "needs_review")
-HISTORY = ("published", "cancelled")
+HISTORY = ("published", "cancelled", "retracted")
 View = Literal["upcoming", "history", "all"]
 
 

@@ -146,7 +146,8 @@ def add(ctx: click.Context, source: str, at: str | None, every: str | None, to: 
 
 @queue.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Every post, by due time.")
-@click.option("--history", is_flag=True, help="Published and cancelled posts, newest first.")
+@click.option("--history", is_flag=True,
+              help="Published, cancelled and retracted posts, newest first.")  # fmt: skip
 @click.option("--status", type=click.Choice(STATES), help="Only posts in this state.")
 @click.option("--platform", type=click.Choice(["bluesky", "reddit"]), help="Only this platform.")
 @click.option("--article", help="Only this article (12 or a12).")

@@ -37,9 +37,12 @@ from bot.config import Settings
     help="Publish the sample article to a local sandbox instead (make demo).",
 )
 @click.option("--keep", is_flag=True, help="With --sandbox: keep the sandbox up until Ctrl-C.")
+@click.option("--appview", is_flag=True,
+              help="With --sandbox: Bluesky's test network with an AppView (Node 22, "
+                   "PostgreSQL, Redis); read every thread back as readers see it.")  # fmt: skip
 @click.pass_context
 def run(ctx: click.Context, once: bool, log_format: str, log_level: str, sandbox: bool,
-        keep: bool) -> None:  # fmt: skip
+        keep: bool, appview: bool) -> None:  # fmt: skip
     """Run the publishing daemon until SIGTERM/SIGINT (exit 0).
 
     Wakes when the next post is due and on a periodic tick, syncs posts/, and
@@ -56,14 +59,15 @@ def run(ctx: click.Context, once: bool, log_format: str, log_level: str, sandbox
     if sandbox:
         from bot.sandbox.demo import main as sandbox_main
 
-        ctx.exit(sandbox_main(keep=keep))
+        ctx.exit(sandbox_main(keep=keep, appview=appview))
     from bot.daemon import Daemon, single_daemon_lock
 
     with opened(ctx, secrets=True) as app, single_daemon_lock(app.settings.store_url):
         publisher = app.publisher()
         try:
             daemon = Daemon(app.store, publisher, tick=app.settings.tick.total_seconds(),
-                            sync=app.sync, jobs=app.periodic_jobs())  # fmt: skip
+                            sync=app.sync, jobs=app.periodic_jobs(),
+                            stats=app.collect_stats)  # fmt: skip
             if once:
                 counts = daemon.run_once()
             else:

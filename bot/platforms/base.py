@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.threads import Limits, PostDraft
 
@@ -72,3 +72,37 @@ class Platform(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class Retractor(Protocol):
+    """An adapter that can delete what it published (``sharebot retract``)."""
+
+    def delete(self, ref: Ref) -> None:
+        """Delete the published post ``ref``; a post that is already gone is no error."""
+        ...
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """A post's counts as the platform shows them now (None: the platform has no such count).
+    Bluesky: likes, reposts, replies, quotes. Reddit: score, comments, upvote_ratio."""
+
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    score: int | None = None
+    comments: int | None = None
+    upvote_ratio: float | None = None
+
+
+@runtime_checkable
+class StatsReader(Protocol):
+    """An adapter that reads engagement counts, ``stats_batch`` posts per request."""
+
+    stats_batch: int
+
+    def fetch_stats(self, uris: Sequence[str]) -> dict[str, Engagement]:
+        """Counts of the posts ``uris`` (at most ``stats_batch``) that still exist."""
+        ...

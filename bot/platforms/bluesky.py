@@ -13,7 +13,7 @@ import hashlib
 import inspect
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from bot.config import BlueskyAccount
 from bot.errors import AuthError, PlatformError, RateLimitedError, RejectedError
 from bot.fetch import FetchPolicy
 from bot.platforms import bluesky_embeds, bluesky_gates
-from bot.platforms.base import Outgoing, Ref, SessionCache
+from bot.platforms.base import Engagement, Outgoing, Ref, SessionCache
 from bot.platforms.bluesky_budget import BudgetObserver
 from bot.platforms.bluesky_errors import PLATFORM, map_error
 from bot.threads import BLUESKY_LIMITS, ImagesEmbed, LinkCard, PostDraft, embed_json
@@ -136,6 +136,7 @@ class BlueskyPlatform:
         self._from_cache = False  # the session came from the cache and may have gone stale
         self._expires: datetime | None = None
         self._dids: dict[str, str | None] = {}
+        self._public: Any = None  # an AppView client without a session, for public reads
 
     def prepare(self, draft: PostDraft, key: str, now: datetime) -> dict[str, Any]:
         """Fix the rkey and createdAt at claim time (pure; the caller stores the result)."""
@@ -210,11 +211,58 @@ class BlueskyPlatform:
         self._ensure_client()
         return {"handle": self._handle, "did": self._did, "service": self.account.service}
 
+    def delete(self, ref: Ref) -> None:
+        """deleteRecord of a post of this account (the PDS answers a gone one with success:
+        a re-run after a crash deletes only what is left)."""
+        self._ensure_client()
+        repo, collection, rkey = ref.uri.removeprefix("at://").split("/")
+        if repo != self._did or collection != COLLECTION:
+            raise RejectedError(f"{ref.uri} is not a post of {self._handle}", platform=PLATFORM)
+        body = {"repo": repo, "collection": collection, "rkey": rkey}
+        self._call(
+            lambda c: c.com.atproto.repo.delete_record(data=body),
+            write=False,  # deleting twice is harmless: a transient failure may be retried
+            what=f"deleteRecord {rkey}",
+        )
+
+    stats_batch = 25  # app.bsky.feed.getPosts takes at most 25 URIs
+
+    def fetch_stats(self, uris: Sequence[str]) -> dict[str, Engagement]:
+        """Like, repost, reply and quote counts as readers see them: ``getPosts`` of the
+        account's AppView without logging in (or through the PDS when ``appview`` is empty);
+        a deleted post is missing from the answer."""
+        params = {"uris": list(uris[: self.stats_batch])}
+        what = f"getPosts ({len(params['uris'])} posts)"
+        if self.account.appview:
+            answer = self._public_read(lambda c: c.app.bsky.feed.get_posts(params=params), what)
+        else:
+            self._ensure_client()
+            answer = self._call(
+                lambda c: c.app.bsky.feed.get_posts(params=params), write=False, what=what
+            )
+        return {view.uri: _engagement(view) for view in answer.posts}
+
+    def _public_read(self, fn: Callable[[Any], Any], what: str) -> Any:
+        if self._public is None:
+            from atproto_client import Client
+            from atproto_client.request import Request
+
+            self._public = Client(
+                base_url=self.account.appview, request=Request(timeout=self.timeout)
+            )
+        try:
+            return fn(self._public)
+        except Exception as exc:
+            raise map_error(exc, write=False, what=what, now=self.clock()) from exc
+
     def close(self) -> None:
         """Close the HTTP connection pool."""
         if self._client is not None:
             self._client.request.close()
             self._client = None
+        if self._public is not None:
+            self._public.request.close()
+            self._public = None
 
     # --- session -------------------------------------------------------------
 
@@ -383,6 +431,15 @@ def _stale_session(exc: BaseException) -> bool:
     return _error_name(exc) in _TOKEN_ERRORS or (
         status == 401 and _error_name(exc) != "AuthFactorTokenRequired"
     )
+
+
+_COUNTS = ("like_count", "repost_count", "reply_count", "quote_count")
+
+
+def _engagement(view: Any) -> Engagement:
+    """The counts of an ``app.bsky.feed.defs#postView`` (the SDK's model)."""
+    likes, reposts, replies, quotes = (int(getattr(view, name, 0) or 0) for name in _COUNTS)
+    return Engagement(likes=likes, reposts=reposts, replies=replies, quotes=quotes)
 
 
 def _get(value: Any, key: str) -> Any:

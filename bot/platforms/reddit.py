@@ -11,14 +11,14 @@ title and URL). Writes are never re-sent by the transport (see reddit_transport)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config import RedditAccount, subreddit_name
 from bot.errors import AmbiguousError, AuthError, PlatformError, RateLimitedError, RejectedError
-from bot.platforms.base import Outgoing, Ref, SessionCache
+from bot.platforms.base import Engagement, Outgoing, Ref, SessionCache
 from bot.platforms.reddit_errors import PLATFORM, ApiError, map_api_errors, map_exception
 from bot.platforms.reddit_rules import requirement_problems
 from bot.platforms.reddit_transport import RateBudget, harden, requestor_class
@@ -159,6 +159,28 @@ class RedditPlatform:
     def whoami(self) -> dict[str, str]:
         """Log in and say who the account is (GET api/v1/me)."""
         return {"username": self._me()}
+
+    def delete(self, ref: Ref) -> None:
+        """Delete a submission or comment (``/api/del``; Reddit answers a deleted one alike)."""
+        self._call("POST", "api/del/", data={"id": ref.uri})
+
+    stats_batch = 100  # /api/info takes at most 100 fullnames
+
+    def fetch_stats(self, uris: Sequence[str]) -> dict[str, Engagement]:
+        """Score, comment count and upvote ratio (submissions) or score (comments), one
+        ``/api/info`` request for up to 100 fullnames."""
+        names = ",".join(uris[: self.stats_batch])
+        raw = self._call("GET", "api/info", params={"id": names})
+        out: dict[str, Engagement] = {}
+        for child in raw.get("data", {}).get("children", []):
+            data = child.get("data", {})
+            ratio = data.get("upvote_ratio")
+            out[str(data.get("name"))] = Engagement(
+                score=int(data.get("score") or 0),
+                comments=data.get("num_comments"),
+                upvote_ratio=None if ratio is None else float(ratio),
+            )
+        return out
 
     def close(self) -> None:
         """Close the HTTP connections (the adapter reconnects if used again)."""

@@ -8,6 +8,9 @@ never printed), queues the sample article through the application layer (the sam
 `sharebot publish`), runs the daemon until every post is out (bounded), prints each
 thread's URLs and the share links, and how to read the threads back. With ``keep`` the
 sandbox stays up until Ctrl-C; otherwise the servers stop and nothing is left behind.
+With ``appview`` the Bluesky side is Bluesky's own test network (bot.sandbox.appview: PDS +
+AppView on a private PostgreSQL cluster and Redis) and every Bluesky thread is read back
+through ``getPostThread`` as readers see it: all its posts, in order.
 Works from an installed package: nothing here reads the repository.
 """
 
@@ -28,7 +31,9 @@ from bot.app import App, Choices, load_settings
 from bot.daemon import Daemon
 from bot.errors import BotError
 from bot.links import share_link_lines
+from bot.sandbox.appview import AppViewNetwork, start_appview
 from bot.sandbox.pds import PdsServer, start_pds
+from bot.sandbox.postgres import cluster
 from bot.sandbox.reddit import standin
 from bot.store import PostView
 
@@ -171,23 +176,50 @@ def _until_ctrl_c() -> Iterator[threading.Event]:
         signal.signal(signal.SIGTERM, before)
 
 
-def main(*, keep: bool = False) -> int:
-    """Run the sandbox demo; 0 when every post was published."""
+def read_back(network: AppViewNetwork, posts: tuple[PostView, ...]) -> bool:
+    """Each published Bluesky thread through the AppView: True when all are whole, in order."""
+    threads: dict[int, list[PostView]] = {}
+    for post in sorted(posts, key=lambda p: (p.thread_id, p.seq)):
+        if post.platform == "bluesky" and post.uri:
+            threads.setdefault(post.thread_id, []).append(post)
+    network.process_all()
+    whole = sum(
+        network.thread_uris(thread[0].uri or "") == [p.uri for p in thread]
+        for thread in threads.values()
+    )
+    print(f"\nread back through the AppView: {whole} of {len(threads)} Bluesky threads whole "
+          "and in order (app.bsky.feed.getPostThread)")  # fmt: skip
+    return whole == len(threads)
+
+
+def main(*, keep: bool = False, appview: bool = False) -> int:
+    """Run the sandbox demo; 0 when every post was published (and, with ``appview``, every
+    Bluesky thread reads back whole and in order)."""
     try:
-        return _run(keep)
+        return _run(keep, appview)
     except BotError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return exc.exit_code
 
 
-def _run(keep: bool) -> int:
+def _run(keep: bool, appview: bool) -> int:
     from bot.logs import setup
 
     setup("text", "WARNING")
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sharebot-demo-")))
-        print("starting the local Bluesky PDS and the Reddit stand-in…", flush=True)
-        pds = stack.enter_context(start_pds())
+        network: AppViewNetwork | None = None
+        if appview:
+            print("starting Bluesky's test network (PDS + AppView) and the Reddit stand-in…",
+                  flush=True)  # fmt: skip
+            pg = stack.enter_context(cluster())
+            db = pg.url().replace("postgresql+psycopg://", "postgresql://", 1)
+            network = stack.enter_context(start_appview(db))
+            pds: PdsServer = network
+            print(f"  Bluesky AppView   {network.appview_url}")
+        else:
+            print("starting the local Bluesky PDS and the Reddit stand-in…", flush=True)
+            pds = stack.enter_context(start_pds())
         reddit = stack.enter_context(standin.start_standin())
         print(f"  Bluesky PDS       {pds.url}\n  Reddit stand-in   {reddit.url}", flush=True)
         config, handle = write_config(pds, reddit.url, tmp)
@@ -195,6 +227,8 @@ def _run(keep: bool) -> int:
         app = stack.enter_context(App.open(load_settings(str(config), None)))
         article_id, finished = publish_sample(app)
         print_threads(app.show(f"a{article_id}").posts)
+        if network is not None:
+            finished = read_back(network, app.show(f"a{article_id}").posts) and finished
         links = app.links(article_id).share_links
         note = "" if links["article"]["url"] else " (the sample has no URL: they carry its title)"
         print(f"\nshare links{note}:")
@@ -209,4 +243,4 @@ def _run(keep: bool) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(keep="--keep" in sys.argv[1:]))
+    sys.exit(main(keep="--keep" in sys.argv[1:], appview="--appview" in sys.argv[1:]))

@@ -6,7 +6,9 @@ contract (docs/store-api.md): ``taken_slots``, ``find_article_by_hash``,
 ``find_article_by_source``, ``replace_unpublished``, ``clear_block``,
 ``acquire_daemon_lock``/``release_daemon_lock``, ``daemons``, ``events``; for the desk
 (bot.store.users): users, sessions, ``approve``, ``restore``, ``submitted_by``,
-``thread_sections``, and ``list_posts`` windows (account, due range, first posts). Ids for
+``thread_sections``, and ``list_posts`` windows (account, due range, first posts); after
+publishing (bot.store.after): ``retraction_targets``, ``cancel_unsent``, ``mark_retracted``,
+``stats_due``, ``record_stats``, ``newest_snapshots``. Ids for
 cancel/reschedule/retry: ``a12`` (article), ``t34`` (thread), ``p56`` or ``56`` (post).
 """
 

@@ -153,6 +153,7 @@ def post_view(row: Row[Any]) -> PostView:
         published_at=row.published_at,
         published_by=row.lease_owner if row.state == "published" else None,
         cid=row.cid,
+        retracted_at=row.retracted_at,
     )
 
 

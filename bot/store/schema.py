@@ -22,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -144,6 +145,7 @@ posts = Table(
     Column("ambiguous", Integer, nullable=False),
     Column("published_at", UTCTime),
     Column("updated_at", UTCTime, nullable=False),
+    Column("retracted_at", UTCTime),  # migration 5
 )
 
 share_links = Table(
@@ -258,6 +260,29 @@ desk_sessions = Table(
     Column("seen_at", UTCTime, nullable=False),
 )
 
+stats_snapshots = Table(  # migration 11: one row per post per stats fetch
+    "stats_snapshots",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    Column("fetched_at", UTCTime, nullable=False),
+    Column("likes", Integer),  # Bluesky
+    Column("reposts", Integer),
+    Column("replies", Integer),
+    Column("quotes", Integer),
+    Column("score", Integer),  # Reddit
+    Column("comments", Integer),
+    Column("upvote_ratio", Float),
+)
+
+post_stats = Table(  # migration 11: where each published post is in its stats schedule
+    "post_stats",
+    metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("round", Integer, nullable=False),  # intervals done (fetched or failed)
+    Column("due_at", UTCTime),  # the next fetch; NULL once every interval is done
+)
+
 _V1_TABLES = (articles, sections, threads, posts, share_links, accounts, events)
 
 INDEXES = (
@@ -356,6 +381,25 @@ def _m9_desk_users(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE articles ADD COLUMN submitted_by INTEGER"))
 
 
+def _m10_retracted_at(conn: Connection) -> None:
+    # `retract` deletes published posts and records when (state `retracted`). A database
+    # created at migration 1 by this version already has the column (m1 creates the table
+    # from the current definition): add it only where it is missing.
+    if "retracted_at" not in {c["name"] for c in inspect(conn).get_columns("posts")}:
+        conn.execute(text("ALTER TABLE posts ADD COLUMN retracted_at BIGINT"))
+
+
+def _m11_stats(conn: Connection) -> None:
+    stats_snapshots.create(conn, checkfirst=True)
+    post_stats.create(conn, checkfirst=True)
+    for name, target in (
+        ("ix_snapshots_post", "stats_snapshots (post_id, fetched_at)"),
+        ("ix_post_stats_due", "post_stats (due_at)"),
+        ("ix_posts_state_published", "posts (state, published_at)"),
+    ):
+        conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {target}"))
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 MIGRATIONS: Sequence[Migration] = (
     ("base tables", _m1_base),
@@ -367,6 +411,8 @@ MIGRATIONS: Sequence[Migration] = (
     ("plain-text login sessions dropped (sessions are sealed)", _m7_sealed_sessions),
     ("account budgets spent by the claims", _m8_account_budgets),
     ("desk users, sessions and article submitters", _m9_desk_users),
+    ("retracted posts: posts.retracted_at", _m10_retracted_at),
+    ("engagement stats: snapshots and each post's stats schedule", _m11_stats),
 )
 ADVISORY_KEY = 0x5B0_7570  # pg_advisory_xact_lock key for migrations
 

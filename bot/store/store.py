@@ -20,6 +20,7 @@ from bot.errors import NotFoundError, StoreError
 from bot.platforms.base import Ref
 from bot.secretkey import KeySource
 from bot.store import claims, editors, plan
+from bot.store.after import AfterPublishing
 from bot.store.budgets import Budgets
 from bot.store.engine import check_sqlite, make_engine
 from bot.store.evergreen import EvergreenStore
@@ -83,7 +84,7 @@ def open_store(
     return store
 
 
-class Store(EvergreenStore, UserStore):
+class Store(EvergreenStore, UserStore, AfterPublishing):
     """The store over one SQLAlchemy engine (SQLite or PostgreSQL); see the module doc."""
 
     # --- queue ------------------------------------------------------------------

@@ -56,6 +56,7 @@ class PostView:
     published_at: datetime | None = None
     cid: str | None = None
     published_by: str | None = None
+    retracted_at: datetime | None = None
 
     @property
     def text(self) -> str:
