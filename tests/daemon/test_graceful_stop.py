@@ -27,8 +27,16 @@ def test_sigterm_mid_thread_then_restart_resumes_from_next_post(tmp_path):
     thread = ThreadDraft("bluesky", 0, tuple(PostDraft(t) for t in ("1", "2", "3", "4")))
     ids = enqueue_threads(store, "stop", [thread], {"bluesky": "a"})
     plat = FakePlatform("bluesky", "a")
-    plat.on_send = lambda post: post.post_id == ids[1] and os.kill(os.getpid(), signal.SIGTERM)
     daemon = _daemon(store, plat)
+
+    def stop_after_second(post: object) -> None:
+        if getattr(post, "post_id", None) == ids[1]:
+            os.kill(os.getpid(), signal.SIGTERM)
+            # the signal is handled on the main thread: let it land before this send
+            # returns, as a real SIGTERM during a slow send would
+            assert daemon.stopping.wait(10)
+
+    plat.on_send = stop_after_second
     saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         daemon.install_signals()
