@@ -4,7 +4,9 @@
 bot.store.base: transactions, accounts, daemons). Additive methods beyond the shared
 contract (docs/store-api.md): ``taken_slots``, ``find_article_by_hash``,
 ``find_article_by_source``, ``replace_unpublished``, ``clear_block``,
-``acquire_daemon_lock``/``release_daemon_lock``, ``daemons``, ``events``. Ids for
+``acquire_daemon_lock``/``release_daemon_lock``, ``daemons``, ``events``; budgets
+(bot.store.budgets: spent by ``claim_due``; ``budget_states``, ``spend_budget``,
+``follow_budget``) and sealed sessions (bot.store.sealed; ``reseal_sessions``). Ids for
 cancel/reschedule/retry: ``a12`` (article), ``t34`` (thread), ``p56`` or ``56`` (post).
 """
 
