@@ -43,20 +43,36 @@ class Ledger:
         self.states: dict[tuple[str, str], budget.State] = {}
         self.held: dict[tuple[str, str], datetime | None] = {}
         self.held_at: dict[tuple[str, str], datetime | None] = {}
+        self.left: dict[tuple[str, str], dict[str, int]] = {}  # units left per limit
+        self.spent: dict[tuple[str, str], dict[str, int]] = {}  # actions taken, summed
 
     def take(self, platform: str, account: str, actions: budget.Actions) -> bool:
         """Spend ``actions`` from the account's budget if it allows them; otherwise
-        remember when it will, and take nothing more of this account in this claim."""
+        remember when it will, and take nothing more of this account in this claim.
+        (Every spend of one claim lands in the same bucket, so the units left are read
+        once and counted down; the state is updated once, in ``write``.)"""
         key = (platform, account)
         if key in self.held:
             return False
         limits = self.limits.get(platform, ())
-        state = self._state(key)
-        if budget.allows(limits, state, actions, self.now):
-            self.states[key] = budget.spend(limits, state, actions, self.now)
+        left = self._left(key, limits)
+        costs = {x.name: x.cost(actions) for x in limits}
+        if all(costs[name] <= units for name, units in left.items()):
+            for name, cost in costs.items():
+                left[name] -= cost
+            spent = self.spent.setdefault(key, {})
+            for action, n in actions.items():
+                spent[action] = spent.get(action, 0) + n
             return True
+        state = budget.spend(limits, self.states[key], self.spent.get(key, {}), self.now)
         self.held[key] = budget.refill_at(limits, state, actions, self.now)
         return False
+
+    def _left(self, key: tuple[str, str], limits: Sequence[Limit]) -> dict[str, int]:
+        if key not in self.left:
+            state = self._state(key)
+            self.left[key] = {x.name: budget.remaining(x, state, self.now) for x in limits}
+        return self.left[key]
 
     def _state(self, key: tuple[str, str]) -> budget.State:
         if key not in self.states:
@@ -76,8 +92,12 @@ class Ledger:
         return held_at is not None and held_at >= due_at
 
     def write(self) -> None:
-        """Store every touched budget (and the hold of the accounts that ran out)."""
+        """Store every budget spent from (and the hold of the accounts that ran out)."""
         for key, state in self.states.items():
+            if key not in self.spent and key not in self.held:
+                continue  # read, nothing taken: unchanged
+            limits = self.limits.get(key[0], ())
+            state = budget.spend(limits, state, self.spent.get(key, {}), self.now)
             values: dict[str, Any] = {"budget": json.dumps(state, separators=(",", ":"))}
             if key in self.held:
                 values |= {"budget_until": self.held[key] or _FAR, "budget_held_at": self.now}
