@@ -8,7 +8,7 @@ contract (docs/store-api.md): ``taken_slots``, ``find_article_by_hash``,
 (bot.store.users): users, sessions, ``approve``, ``restore``, ``submitted_by``,
 ``thread_sections``, and ``list_posts`` windows (account, due range, first posts); after
 publishing (bot.store.after): ``retraction_targets``, ``cancel_unsent``, ``mark_retracted``,
-``stats_due``, ``record_stats``, ``newest_snapshots``.;
+``stats_due``, ``record_stats``, ``newest_snapshots``;
 budgets (bot.store.budgets: spent by ``claim_due``; ``budget_states``, ``spend_budget``,
 ``follow_budget``) and sealed sessions (bot.store.sealed; ``reseal_sessions``). Ids for
 cancel/reschedule/retry: ``a12`` (article), ``t34`` (thread), ``p56`` or ``56`` (post).
