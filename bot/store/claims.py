@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     false,
+    func,
     literal,
     or_,
     select,
@@ -173,7 +174,11 @@ _LEASE = (
         state="sending",
         lease_owner=bindparam("b_owner", type_=posts.c.lease_owner.type),
         lease_until=bindparam("b_until", type_=posts.c.lease_until.type),
-        attempts=posts.c.attempts + 1,
+        claims=posts.c.claims + 1,  # not an attempt: see schema._m5_separate_counts
+        first_sent_at=func.coalesce(
+            posts.c.first_sent_at, bindparam("b_now", type_=posts.c.updated_at.type)
+        ),
+        last_sent_at=bindparam("b_now", type_=posts.c.updated_at.type),
         idem_key=bindparam("b_key", type_=posts.c.idem_key.type),
         prepared=bindparam("b_prepared", type_=posts.c.prepared.type),
         updated_at=bindparam("b_now", type_=posts.c.updated_at.type),
@@ -246,6 +251,8 @@ def _claim_row(
         subreddit=row.subreddit,
         flair=row.flair,
         base_dir=_base_dir(row.source),
+        first_sent_at=row.first_sent_at,
+        last_sent_at=row.last_sent_at,
     )
     return Claim(
         post_id=row.id,
@@ -257,6 +264,9 @@ def _claim_row(
         attempts=row.attempts,
         reclaimed=row.state == "sending",
         due_at=row.due_at,
+        ambiguous=row.ambiguous,
+        transient=row.transient,
+        sent_before=row.claims > 0,
     )
 
 

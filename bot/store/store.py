@@ -30,6 +30,10 @@ from bot.store.schema import (
 from bot.store.views import ArticleView, Claim, PostView
 from bot.threads import PostDraft, ThreadDraft
 
+# What Store.fail counts: see its docstring and bot.publish (the review rules).
+FAIL_KINDS = ("transient", "ambiguous", "rate_limited", "auth", "rejected", "deferred", "stale",
+              "other")  # fmt: skip
+
 # Statements run for every post, built once (building one costs as much as running it).
 _POST_BY_ID = select(posts).where(posts.c.id == bindparam("post_id", type_=Integer))
 _PUBLISH = (
@@ -249,9 +253,16 @@ class Store(StoreBase):
         retry_at: datetime | None,
         now: datetime,
         review: bool = False,
+        kind: str = "other",
     ) -> None:
-        """retry_at -> failed (retried then); review (or no retry_at) -> needs_review."""
+        """retry_at -> failed (retried then); review (or no retry_at) -> needs_review.
+
+        ``kind`` says what is counted (FAIL_KINDS): every kind but "deferred" and "stale"
+        is an attempt; "ambiguous" and "transient" also count as such."""
+        if kind not in FAIL_KINDS:
+            raise StoreError(f"unknown failure kind {kind!r} (one of {', '.join(FAIL_KINDS)})")
         state = "needs_review" if review or retry_at is None else "failed"
+        counted = kind not in ("deferred", "stale")
         with self.write() as conn:
             row = self._owned(conn, post_id, owner)
             conn.execute(
@@ -264,6 +275,9 @@ class Store(StoreBase):
                     lease_owner=None,
                     lease_until=None,
                     updated_at=now,
+                    attempts=posts.c.attempts + int(counted),
+                    ambiguous=posts.c.ambiguous + int(kind == "ambiguous"),
+                    transient=posts.c.transient + int(kind == "transient"),
                 )
             )
             self._upsert_account(
@@ -271,22 +285,22 @@ class Store(StoreBase):
             )
 
     def release(self, post_id: int, owner: str, now: datetime) -> None:
-        """Give a claimed, unsent post back without counting the attempt."""
+        """Give a claimed, unsent post back: neither an attempt nor a claim that may have
+        sent it (its first/last send times go back to the earlier claims')."""
         with self.write() as conn:
             row = self._owned(conn, post_id, owner)
-            tried = row.attempts - 1 > 0  # an earlier attempt may have sent it: reconcile
-            conn.execute(
-                update(posts)
-                .where(posts.c.id == post_id)
-                .values(
-                    state="failed" if tried else "queued",
-                    next_attempt_at=now if tried else None,
-                    attempts=row.attempts - 1,
-                    lease_owner=None,
-                    lease_until=None,
-                    updated_at=now,
-                )
-            )
+            tried = row.claims - 1 > 0  # an earlier claim may have sent it: reconcile
+            values: dict[str, Any] = {
+                "state": "failed" if tried else "queued",
+                "next_attempt_at": now if tried else None,
+                "claims": row.claims - 1,
+                "lease_owner": None,
+                "lease_until": None,
+                "updated_at": now,
+            }
+            if not tried:
+                values |= {"first_sent_at": None, "last_sent_at": None}
+            conn.execute(update(posts).where(posts.c.id == post_id).values(**values))
 
     def renew_lease(self, post_id: int, owner: str, lease_until: datetime) -> None:
         """Extend the lease of a post this owner is sending."""
