@@ -141,6 +141,7 @@ class Settings:
     max_attempts: int = 5
     max_ambiguous: int = 3
     tick: timedelta = timedelta(seconds=30)
+    listing_lag: timedelta = timedelta(seconds=60)
     max_posts_per_article: int = 200
     quiet_hours: QuietHours | None = None
     config_path: str | None = None
@@ -225,7 +226,7 @@ _SCALARS = {f.name for f in fields(Settings)} - {"bluesky", "reddit", "config_pa
 _SECRETS = {"bluesky": ("password",), "reddit": ("client_secret", "password", "refresh_token")}
 _ACCOUNT_TYPES: dict[str, Any] = {"bluesky": BlueskyAccount, "reddit": RedditAccount}
 # Settings whose raw form (TOML, environment) is text or a list of text, and their parsers.
-_DURATIONS = ("stale_after", "lease", "tick")
+_DURATIONS = ("stale_after", "lease", "tick", "listing_lag")
 _RAW_KINDS: dict[str, type] = {"slots": tuple, "every": str, "quiet_hours": str}
 _RAW_KINDS |= dict.fromkeys(_DURATIONS, str)
 

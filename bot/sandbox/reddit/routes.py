@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +34,7 @@ PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         ("GET", "/comments/{id}", "(?:/[^/]*)?"),
         ("GET", "/user/{name}/submitted", ""),
         ("GET", "/user/{name}/comments", ""),
+        ("GET", "/r/{sr}/new", ""),
         ("GET", "/r/{sr}/api/link_flair_v2", ""),
         ("GET", "/api/v1/{sr}/post_requirements", ""),
     )
@@ -91,7 +91,7 @@ def access_token(standin: RedditStandin, handler: Handler, form: dict[str, str])
 
 
 def me(standin: RedditStandin, handler: Handler, *_: Any) -> Reply:
-    now = float(int(time.time()))
+    now = float(int(standin.world.clock()))
     return Reply(
         200,
         {
@@ -161,6 +161,7 @@ def submit(
     assert sub is not None
     flair = next((f for f in sub.flairs if f["id"] == form.get("flair_id")), None)
     data = standin.world.add_submission(
+        **standin.spam_fields(sub.name),
         sr=sub.name,
         title=form["title"],
         selftext=form.get("text", ""),
@@ -193,7 +194,10 @@ def comment(
         raise api_errors(["NO_TEXT", "we need something here", "text"])
     if len(text) > COMMENT_MAX:
         raise api_errors(["TOO_LONG", f"this is too long (max: {COMMENT_MAX})", "text"])
-    data = standin.world.add_comment(parent=parent, body=text)
+    refusal = standin.world.reply_refusal(parent)
+    if refusal is not None:
+        raise api_errors(refusal)
+    data = standin.world.add_comment(parent=parent, body=text, **standin.spam_fields(parent))
     post_faults(standin, handler, "POST", "/api/comment")
     return Reply(200, {"json": {"errors": [], "data": {"things": [thing(data)]}}})
 
@@ -240,7 +244,11 @@ def comments(standin: RedditStandin, _h: Handler, args: dict[str, str], _q: Any,
 
 
 def _user_listing(standin: RedditStandin, name: str, kind: str, query: dict[str, str]) -> Reply:
-    items = standin.world.by_author(name, kind)
+    return _page(standin.world.by_author(name, kind, lag=standin.listing_lag), query)
+
+
+def _page(items: list[dict[str, Any]], query: dict[str, str]) -> Reply:
+    """One page of a listing: ``limit`` (at most 100) things after the ``after`` fullname."""
     after = query.get("after")
     if after:
         names = [d["name"] for d in items]
@@ -260,6 +268,14 @@ def user_comments(
     standin: RedditStandin, _h: Handler, args: dict[str, str], query: dict[str, str], _f: Any
 ) -> Reply:
     return _user_listing(standin, args["name"], "t1", query)
+
+
+def subreddit_new(
+    standin: RedditStandin, _h: Handler, args: dict[str, str], query: dict[str, str], _f: Any
+) -> Reply:
+    if standin.world.subreddit(args["sr"]) is None:
+        raise NOT_FOUND
+    return _page(standin.world.in_subreddit(args["sr"]), query)
 
 
 def link_flair(
@@ -290,6 +306,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/comments/{id}"): comments,
     ("GET", "/user/{name}/submitted"): submitted,
     ("GET", "/user/{name}/comments"): user_comments,
+    ("GET", "/r/{sr}/new"): subreddit_new,
     ("GET", "/r/{sr}/api/link_flair_v2"): link_flair,
     ("GET", "/api/v1/{sr}/post_requirements"): post_requirements,
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,7 +47,10 @@ class RedditStandin:
         ratelimit_budget: int = 600,
         ratelimit_reset: int = 300,
     ) -> None:
-        self.world = World(USERNAME)
+        self.offset = 0.0  # seconds added to the wall clock (tests move time forward)
+        self.listing_lag = 0.0  # seconds before a new thing shows in the author's listings
+        self.spam_filtered: set[str] = set()  # subreddits whose spam filter removes our posts
+        self.world = World(USERNAME, clock=self.now)
         self.counters: Counter[str] = Counter()
         self.faults: dict[str, Fault] = {}
         self.ratelimit_headers = ratelimit_headers
@@ -63,6 +67,29 @@ class RedditStandin:
         flair_sub = self.world.add_subreddit("flair_required", flairs=flairs)
         flair_sub.requirements["is_flair_required"] = True
         self.world.add_subreddit("restricted_sub", allowed=False)
+
+    # --- time and modelled behaviours (no recording shows them) ----------------------
+    def now(self) -> float:
+        """The stand-in's time, epoch seconds."""
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        """Move the stand-in's clock forward (listing lag, token expiry)."""
+        self.offset += seconds
+
+    def spam_fields(self, where: str) -> dict[str, Any]:
+        """Fields of a new thing in subreddit ``where`` (or replying to fullname ``where``)
+        when the spam filter takes it: it exists for its author, removed for everyone else."""
+        if where in self.world.things:
+            where = self.world.things[where]["subreddit"]
+        if where.lower() not in self.spam_filtered:
+            return {}
+        return {"removed_by_category": "reddit", "removal_reason": None, "banned_by": True}
+
+    def lock_thread(self, fullname: str, *, archived: bool = False) -> None:
+        """Lock a submission or comment (moderators), or archive a submission (age)."""
+        with self.world.lock:
+            self.world.things[fullname]["archived" if archived else "locked"] = True
 
     # --- faults -------------------------------------------------------------------
     def set_fault(self, name: str, **params: Any) -> None:
