@@ -202,7 +202,7 @@ def test_timeout_on_read_is_transient(standin: RedditStandin) -> None:
     standin.set_fault("slow_reply", scope="read")
     with pytest.raises(TransientError, match="ReadTimeout"):
         adapter._call("GET", "api/v1/me")
-    with pytest.raises(AmbiguousError, match="could not read .*ReadTimeout"):
+    with pytest.raises(AmbiguousError, match=r"could not read .*ReadTimeout"):
         adapter.reconcile(submission())
     adapter.close()
 
