@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from bot.errors import RejectedError
 from bot.platforms.reddit_errors import TransportFailure
 
 TOKEN_PATH = "/api/v1/access_token"
@@ -77,6 +78,8 @@ def requestor_class() -> type[Any]:
 
         def __init__(self, *args: Any, budget: RateBudget | None = None, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
+            if not hasattr(self, "_http"):  # request() below sends through it
+                raise Unsupported("prawcore's Requestor has no _http session")
             self.budget = budget or RateBudget()
 
         def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
@@ -106,6 +109,9 @@ def retry_strategy_class() -> type[Any]:
     """prawcore's finite retry strategy without the sleep (used only for the 401 refresh)."""
     from prawcore.sessions import FiniteRetryStrategy
 
+    if "_sleep_seconds" not in vars(FiniteRetryStrategy):
+        raise Unsupported("prawcore's FiniteRetryStrategy has no _sleep_seconds")
+
     class RefreshOnlyRetry(FiniteRetryStrategy):
         def _sleep_seconds(self) -> float | None:
             return None
@@ -113,13 +119,33 @@ def retry_strategy_class() -> type[Any]:
     return RefreshOnlyRetry
 
 
+SESSIONS = ("_core", "_authorized_core", "_read_only_core")
+
+
+class Unsupported(RejectedError):
+    """The installed praw/prawcore lacks an internal we set: without it prawcore would
+    re-send writes, so nothing is sent (pyproject pins the versions checked)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what}: this praw/prawcore version is not supported (it could re-send writes); "
+            "install the versions pinned in sharebot's pyproject.toml",
+            platform="reddit",
+        )
+
+
 def harden(reddit: Any) -> None:
     """Give each of praw's prawcore sessions the sleepless retry strategy.
 
     praw offers no hook for this; ``_retry_strategy_class`` is the attribute prawcore's
-    Session reads per request (prawcore 2.4 - 4.x).
+    Session reads per request (prawcore 2.4 - 4.0, pinned). Unsupported if it is missing.
     """
-    for attr in ("_core", "_authorized_core", "_read_only_core"):
+    if getattr(reddit, "_core", None) is None:
+        raise Unsupported("praw.Reddit has no _core session")
+    for attr in SESSIONS:
         session = getattr(reddit, attr, None)
-        if session is not None and hasattr(session, "_retry_strategy_class"):
-            session._retry_strategy_class = retry_strategy_class()
+        if session is None:
+            continue
+        if not hasattr(session, "_retry_strategy_class"):
+            raise Unsupported(f"prawcore's Session ({attr}) has no _retry_strategy_class")
+        session._retry_strategy_class = retry_strategy_class()
