@@ -367,6 +367,7 @@ class Publisher:
         limit = self.options.stale_after
         return (
             limit is not None
+            and claim.attempts == 0
             and not claim.sent_before
             and not claim.reclaimed
             and self.clock() - claim.due_at > limit

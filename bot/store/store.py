@@ -57,6 +57,15 @@ _PUBLISH = (
 )
 
 
+def _unsent(row: Any) -> dict[str, Any]:
+    """Columns that give back a claim which sent nothing (first/last send times cleared
+    when no other claim may have sent the post)."""
+    values: dict[str, Any] = {"claims": row.claims - 1}
+    if row.claims <= 1:
+        values |= {"first_sent_at": None, "last_sent_at": None}
+    return values
+
+
 def open_store(url: str, *, create: bool = True) -> Store:
     """Open (and migrate to head, idempotently) the store at an SQLAlchemy URL."""
     engine = make_engine(url, create=create)
@@ -257,49 +266,50 @@ class Store(StoreBase):
     ) -> None:
         """retry_at -> failed (retried then); review (or no retry_at) -> needs_review.
 
-        ``kind`` says what is counted (FAIL_KINDS): every kind but "deferred" and "stale"
-        is an attempt; "ambiguous" and "transient" also count as such."""
+        ``kind`` (FAIL_KINDS) says what is counted: every kind but "deferred" is an
+        attempt; "ambiguous" and "transient" also count as such. Only an "ambiguous" (or
+        "other") outcome may have sent the post: it records the claim's time as the latest
+        send; any other kind gives the claim back as one that sent nothing."""
         if kind not in FAIL_KINDS:
             raise StoreError(f"unknown failure kind {kind!r} (one of {', '.join(FAIL_KINDS)})")
         state = "needs_review" if review or retry_at is None else "failed"
-        counted = kind not in ("deferred", "stale")
         with self.write() as conn:
             row = self._owned(conn, post_id, owner)
-            conn.execute(
-                update(posts)
-                .where(posts.c.id == post_id)
-                .values(
-                    state=state,
-                    next_attempt_at=None if state == "needs_review" else retry_at,
-                    last_error=error,
-                    lease_owner=None,
-                    lease_until=None,
-                    updated_at=now,
-                    attempts=posts.c.attempts + int(counted),
-                    ambiguous=posts.c.ambiguous + int(kind == "ambiguous"),
-                    transient=posts.c.transient + int(kind == "transient"),
-                )
-            )
+            values: dict[str, Any] = {
+                "state": state,
+                "next_attempt_at": None if state == "needs_review" else retry_at,
+                "last_error": error,
+                "lease_owner": None,
+                "lease_until": None,
+                "updated_at": now,
+                "attempts": row.attempts + int(kind != "deferred"),
+                "ambiguous": row.ambiguous + int(kind == "ambiguous"),
+                "transient": row.transient + int(kind == "transient"),
+            }
+            if kind in ("ambiguous", "other"):
+                values["last_sent_at"] = row.updated_at  # when this claim was taken
+            else:
+                values |= _unsent(row)
+            conn.execute(update(posts).where(posts.c.id == post_id).values(**values))
             self._upsert_account(
                 conn, row.platform, row.account, last_error=error, last_error_at=now
             )
 
     def release(self, post_id: int, owner: str, now: datetime) -> None:
         """Give a claimed, unsent post back: neither an attempt nor a claim that may have
-        sent it (its first/last send times go back to the earlier claims')."""
+        sent it. Back to queued, or failed and due now when an earlier claim may have
+        sent it (the next claim reconciles)."""
         with self.write() as conn:
             row = self._owned(conn, post_id, owner)
-            tried = row.claims - 1 > 0  # an earlier claim may have sent it: reconcile
+            tried = row.claims > 1
             values: dict[str, Any] = {
                 "state": "failed" if tried else "queued",
                 "next_attempt_at": now if tried else None,
-                "claims": row.claims - 1,
                 "lease_owner": None,
                 "lease_until": None,
                 "updated_at": now,
             }
-            if not tried:
-                values |= {"first_sent_at": None, "last_sent_at": None}
+            values |= _unsent(row)
             conn.execute(update(posts).where(posts.c.id == post_id).values(**values))
 
     def renew_lease(self, post_id: int, owner: str, lease_until: datetime) -> None:

@@ -232,9 +232,10 @@ class FakeStore:
     ) -> None:
         with self.lock:
             row = self._owned(post_id, owner)
-            row.attempts += kind not in ("deferred", "stale")
+            row.attempts += kind != "deferred"
             row.ambiguous += kind == "ambiguous"
             row.transient += kind == "transient"
+            row.claims -= kind not in ("ambiguous", "other")  # this claim sent nothing
             row.error, row.lease_owner = error, None
             if review or retry_at is None:
                 row.state = "needs_review"

@@ -243,3 +243,21 @@ def test_retry_from_review_keeps_what_reconcile_needs(store: Store) -> None:
     assert again.outgoing.key == c.outgoing.key
     assert again.outgoing.prepared == c.outgoing.prepared
     assert again.outgoing.first_sent_at == NOW  # the first send, not the retry
+
+
+def test_only_a_claim_that_may_have_sent_counts_as_a_send(store: Store) -> None:
+    """A transient error or a deferred look sent nothing: the claim is given back, and the
+    latest send time stays that of the claim that may have sent (so a lagging listing
+    is not waited for again and again)."""
+    enqueue(store, [bluesky_thread(0, 1)])
+    (c,) = claim(store, NOW)
+    store.fail(c.post_id, "d1", error="503", retry_at=NOW, now=NOW, kind="transient")
+    (c,) = claim(store, NOW + MIN)
+    assert not c.sent_before and c.outgoing.first_sent_at is None
+    store.fail(c.post_id, "d1", error="?", retry_at=NOW + MIN, now=NOW + MIN, kind="ambiguous")
+    (c,) = claim(store, NOW + 2 * MIN)
+    assert c.sent_before and c.outgoing.first_sent_at == c.outgoing.last_sent_at == NOW + MIN
+    store.fail(c.post_id, "d1", error="lag", retry_at=NOW + MIN, now=NOW + 2 * MIN,
+               kind="deferred")  # fmt: skip
+    (c,) = claim(store, NOW + 3 * MIN)
+    assert c.sent_before and c.outgoing.last_sent_at == NOW + MIN
