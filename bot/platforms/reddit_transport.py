@@ -9,6 +9,12 @@ and repeats the request once (safe: Reddit refused it), with the backoff sleep r
 
 prawcore's timeout comes from ``PRAWCORE_TIMEOUT`` read at import, and the session
 passes it on every call; the requestor applies its own ``timeout`` instead.
+
+prawcore also paces requests on Reddit's ``x-ratelimit-*`` headers by sleeping (up to
+10 s a request, up to the window's reset once the budget is spent), inside a publish
+and holding its lease. Its rate limiter is replaced by one that keeps the bookkeeping
+and never sleeps: the adapter's :class:`RateBudget` blocks the account in the store
+until the reset instead (budgets are data, spent before a request).
 """
 
 from __future__ import annotations
@@ -134,11 +140,27 @@ class Unsupported(RejectedError):
         )
 
 
-def harden(reddit: Any) -> None:
-    """Give each of praw's prawcore sessions the sleepless retry strategy.
+@functools.cache
+def rate_limiter_class() -> type[Any]:
+    """prawcore's rate limiter without its sleep (see the module docstring)."""
+    from prawcore.rate_limit import RateLimiter
 
-    praw offers no hook for this; ``_retry_strategy_class`` is the attribute prawcore's
-    Session reads per request (prawcore 2.4 - 4.0, pinned). Unsupported if it is missing.
+    if "delay" not in vars(RateLimiter):
+        raise Unsupported("prawcore's RateLimiter has no delay()")
+
+    class BookkeepingRateLimiter(RateLimiter):
+        def delay(self) -> None:
+            return None
+
+    return BookkeepingRateLimiter
+
+
+def harden(reddit: Any) -> None:
+    """Give each of praw's prawcore sessions the sleepless retry strategy and rate limiter.
+
+    praw offers no hook for this; ``_retry_strategy_class`` and ``_rate_limiter`` are the
+    attributes prawcore's Session reads per request (prawcore 2.4 - 4.0, pinned).
+    Unsupported if one is missing.
     """
     if getattr(reddit, "_core", None) is None:
         raise Unsupported("praw.Reddit has no _core session")
@@ -148,4 +170,9 @@ def harden(reddit: Any) -> None:
             continue
         if not hasattr(session, "_retry_strategy_class"):
             raise Unsupported(f"prawcore's Session ({attr}) has no _retry_strategy_class")
+        limiter = getattr(session, "_rate_limiter", None)
+        if limiter is None or not hasattr(limiter, "window_size"):
+            raise Unsupported(f"prawcore's Session ({attr}) has no _rate_limiter")
         session._retry_strategy_class = retry_strategy_class()
+        if not isinstance(limiter, rate_limiter_class()):
+            session._rate_limiter = rate_limiter_class()(window_size=limiter.window_size)

@@ -19,6 +19,7 @@ from bot.platforms.reddit_transport import (
     SESSIONS,
     Unsupported,
     harden,
+    rate_limiter_class,
     requestor_class,
     retry_strategy_class,
 )
@@ -50,6 +51,7 @@ def test_the_sessions_in_use_retry_our_way(standin: RedditStandin) -> None:
     assert reddit._core is not None and reddit._read_only_core is not None
     for session in filter(None, sessions):
         assert session._retry_strategy_class is retry_strategy_class()
+        assert type(session._rate_limiter) is rate_limiter_class()  # never sleeps
         requestor = session._authorizer._authenticator._requestor
         assert type(requestor) is requestor_class() and requestor._http is adapter._http
     from prawcore.sessions import FiniteRetryStrategy
@@ -63,6 +65,9 @@ def test_a_session_without_the_attribute_is_refused() -> None:
     session = SimpleNamespace()  # as if prawcore renamed _retry_strategy_class
     with pytest.raises(Unsupported, match="_retry_strategy_class"):
         harden(SimpleNamespace(_core=session, _read_only_core=session))
+    no_limiter = SimpleNamespace(_retry_strategy_class=None)  # ... or _rate_limiter
+    with pytest.raises(Unsupported, match="_rate_limiter"):
+        harden(SimpleNamespace(_core=no_limiter))
     with pytest.raises(Unsupported, match="no _core"):
         harden(SimpleNamespace(_read_only_core=session))
 

@@ -109,7 +109,7 @@ def test_not_sent_is_decided_at_the_first_older_item(
     send (older ones beyond the cap would not matter)."""
     root = submission(adapter)
     others(standin, root, 1200)  # long before
-    standin.advance(3600)
+    standin.advance(1800)
     sent_at = standin_time(standin)
     standin.set_fault("server_error", status=503, scope="write", times=1)  # nothing written
     with pytest.raises(AmbiguousError):
@@ -202,3 +202,16 @@ def test_reply_refused_by_reddit_is_rejected_with_its_message(
         adapter.send(comment_to(parent, key="sbchild"))
     assert not isinstance(refused.value, AmbiguousError)
     assert standin.count("t1") == 1
+
+
+def test_an_expired_token_is_refreshed_by_praw_and_the_write_sent_once(
+    standin: RedditStandin, adapter: RedditPlatform
+) -> None:
+    """Tokens live their ``expires_in``: the next request gets 401 invalid_token, PRAW
+    fetches a new token and repeats the request (Reddit refused it, so this is safe)."""
+    root = submission(adapter)
+    tokens = standin.counters["POST /api/v1/access_token"]
+    standin.advance(3601)
+    adapter.send(comment_to(root))
+    assert standin.counters["POST /api/v1/access_token"] == tokens + 1
+    assert standin.counters["POST /api/comment"] == 2 and standin.count("t1") == 1

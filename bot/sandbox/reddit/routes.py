@@ -54,40 +54,46 @@ def match(method: str, path: str) -> tuple[str, dict[str, str]]:
 
 
 def access_token(standin: RedditStandin, handler: Handler, form: dict[str, str]) -> Reply:
-    """OAuth token endpoint: password and refresh_token grants (HTTP Basic client auth)."""
+    """OAuth token endpoint: password, refresh_token and client_credentials grants (HTTP
+    Basic client auth), answering as recorded."""
     client = handler.basic_auth()
     if client is None or standin.apps.get(client[0]) != client[1]:
         return Reply(401, {"message": "Unauthorized", "error": 401})
     grant = form.get("grant_type")
     if grant == "password":
+        if client[0] not in standin.script_apps:  # as recorded (prawcore's cassette)
+            return Reply(
+                200,
+                {
+                    "error_description": "Only script apps may use password auth",
+                    "error": "unauthorized_client",
+                },
+            )
         user = form.get("username", "")
         if standin.passwords.get(user) != form.get("password"):
-            # Keys as recorded (error + error_description, HTTP 200).
-            return Reply(
-                200, {"error": "invalid_grant", "error_description": "invalid username or password"}
-            )
-        token = standin.issue_token(user)
-        return Reply(
-            200, {"access_token": token, "token_type": "bearer", "expires_in": 3600, "scope": "*"}
-        )
+            # Modelled (no recording of a script app's wrong password): OAuth's error code.
+            return Reply(200, {"error": "invalid_grant"})
+        return Reply(200, _token(standin, user))
     if grant == "refresh_token":
         refreshed = standin.refresh_tokens.get(form.get("refresh_token", ""))
         if refreshed is None:
-            return Reply(400, {"error": 400})
-        body = {
-            "access_token": standin.issue_token(refreshed),
-            "token_type": "bearer",
-            "expires_in": 3600,
-            "refresh_token": form["refresh_token"],
-            "scope": "*",
-        }
+            return Reply(400, {"error": 400})  # as recorded
+        body = _token(standin, refreshed)
+        body["refresh_token"] = form["refresh_token"]
+        body["scope"] = body.pop("scope")  # key order as recorded
         return Reply(200, body)
     if grant == "client_credentials":
-        token = standin.issue_token("")
-        return Reply(
-            200, {"access_token": token, "token_type": "bearer", "expires_in": 3600, "scope": "*"}
-        )
+        return Reply(200, _token(standin, ""))
     return Reply(200, {"error": "unsupported_grant_type"})
+
+
+def _token(standin: RedditStandin, user: str) -> dict[str, Any]:
+    return {
+        "access_token": standin.issue_token(user),
+        "token_type": "bearer",
+        "expires_in": standin.token_lifetime,
+        "scope": "*",
+    }
 
 
 def me(standin: RedditStandin, handler: Handler, *_: Any) -> Reply:

@@ -5,8 +5,16 @@
         reddit.counters["POST /api/submit"], reddit.world.things, reddit.set_fault(...)
 
 Its answers follow the recorded real traffic in tests/data/reddit-recorded/ (a test
-checks keys and value types); limits are enforced as Reddit does; no rate-limit
-headers are sent unless ``ratelimit_headers=True`` (prawcore sleeps on them).
+compares every recorded interaction, values and structure); limits are enforced as
+Reddit does. As recorded, every answer of the OAuth API carries ``x-ratelimit-remaining``
+/ ``-used`` / ``-reset`` (a budget of ``ratelimit_budget`` requests per 600-second window,
+windows aligned on the clock as Reddit's are), and access tokens expire after their
+``expires_in`` (then 401 ``invalid_token``: PRAW fetches a new one).
+
+Modelled without a recording, and said so where they live: listing lag and the 1,000-item
+cap (things.py), spam-filter removal and locked/archived threads (here and things.py),
+the refusals of replies to deleted or locked things (things.World.reply_refusal), and
+the ``invalid_grant`` answer to a wrong password.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ CLIENT_SECRET = "standin-client-secret"
 USERNAME = "sharebot_test"
 PASSWORD = "standin-password"
 REFRESH_TOKEN = "standin-refresh-token"
+INSTALLED_CLIENT_ID = "standin-installed-app"  # an installed app: no secret, no password grant
+WINDOW = 600  # seconds of Reddit's rate-limit window
 
 FLAIRS = (
     ("News", "0f1d3e1a-0000-4000-8000-000000000001"),
@@ -43,9 +53,10 @@ class RedditStandin:
     def __init__(
         self,
         *,
-        ratelimit_headers: bool = False,
-        ratelimit_budget: int = 600,
-        ratelimit_reset: int = 300,
+        ratelimit_headers: bool = True,
+        ratelimit_budget: int = 1000,
+        ratelimit_reset: int | None = None,
+        token_lifetime: int = 3600,
     ) -> None:
         self.offset = 0.0  # seconds added to the wall clock (tests move time forward)
         self.listing_lag = 0.0  # seconds before a new thing shows in the author's listings
@@ -56,8 +67,11 @@ class RedditStandin:
         self.ratelimit_headers = ratelimit_headers
         self.ratelimit_budget = ratelimit_budget
         self.ratelimit_reset = ratelimit_reset
-        self.tokens: dict[str, str] = {}  # access token -> username
-        self.apps = {CLIENT_ID: CLIENT_SECRET}
+        self.token_lifetime = token_lifetime
+        self.tokens: dict[str, tuple[str, float]] = {}  # access token -> (username, expiry)
+        self.window: tuple[int, int] = (0, 0)  # (600-s window number, requests used in it)
+        self.apps = {CLIENT_ID: CLIENT_SECRET, INSTALLED_CLIENT_ID: ""}
+        self.script_apps = {CLIENT_ID}  # only script apps may use the password grant
         self.passwords = {USERNAME: PASSWORD}
         self.refresh_tokens = {REFRESH_TOKEN: USERNAME}
         self._lock = threading.Lock()
@@ -107,9 +121,10 @@ class RedditStandin:
 
     # --- auth ---------------------------------------------------------------------
     def issue_token(self, username: str) -> str:
+        """A new access token for ``username``, valid for ``token_lifetime`` seconds."""
         token = secrets.token_urlsafe(16)
         with self._lock:
-            self.tokens[token] = username
+            self.tokens[token] = (username, self.now() + self.token_lifetime)
         return token
 
     def revoke_tokens(self) -> None:
@@ -119,8 +134,8 @@ class RedditStandin:
     def user_of(self, handler: Handler) -> str:
         token = handler.bearer()
         with self._lock:
-            user = self.tokens.get(token or "")
-        if user is None:
+            user, expiry = self.tokens.get(token or "", (None, 0.0))
+        if user is None or expiry <= self.now():
             raise Reply(
                 401,
                 {"message": "Unauthorized", "error": 401},
@@ -140,21 +155,36 @@ class RedditStandin:
             return
         if route == "?":
             raise NOT_FOUND
-        pre_faults(self, method, route)
-        self.user_of(handler)
-        reply = routes.ROUTES[(method, route)](self, handler, args, query, form)
-        if method == "GET":
-            post_faults(self, handler, method, route)
-        if self.ratelimit_headers:
-            used = sum(n for k, n in self.counters.items() if not k.endswith("access_token"))
-            reply.headers.update(
-                {
-                    "x-ratelimit-remaining": f"{max(0, self.ratelimit_budget - used)}.0",
-                    "x-ratelimit-used": str(used),
-                    "x-ratelimit-reset": str(self.ratelimit_reset),
-                }
-            )
+        try:
+            pre_faults(self, method, route)
+            self.user_of(handler)
+            reply = routes.ROUTES[(method, route)](self, handler, args, query, form)
+            if method == "GET":
+                post_faults(self, handler, method, route)
+        except Reply as refused:
+            self._ratelimit_headers(refused)
+            raise
+        self._ratelimit_headers(reply)
         handler.answer(reply)
+
+    def _ratelimit_headers(self, reply: Reply) -> None:
+        """Count the request in its window and add the headers, as recorded: on answers of
+        the OAuth API, not on 5xx, 401 or 429 answers (those recordings have none)."""
+        if not self.ratelimit_headers or reply.status >= 500 or reply.status in (401, 429):
+            return
+        now = self.now()
+        number = int(now // WINDOW)
+        with self._lock:
+            used = (self.window[1] if self.window[0] == number else 0) + 1
+            self.window = (number, used)
+        reset = self.ratelimit_reset or WINDOW - int(now % WINDOW)
+        reply.headers.update(
+            {
+                "x-ratelimit-remaining": f"{max(0, self.ratelimit_budget - used)}.0",
+                "x-ratelimit-used": str(used),
+                "x-ratelimit-reset": str(reset),
+            }
+        )
 
     def count(self, kind: str) -> int:
         """Stored things of ``kind``: "t3" submissions, "t1" comments."""
@@ -164,21 +194,24 @@ class RedditStandin:
 @contextmanager
 def start_standin(
     *,
-    ratelimit_headers: bool = False,
-    ratelimit_budget: int = 600,
-    ratelimit_reset: int = 300,
+    ratelimit_headers: bool = True,
+    ratelimit_budget: int = 1000,
+    ratelimit_reset: int | None = None,
+    token_lifetime: int = 3600,
     **faults: dict[str, Any],
 ) -> Iterator[RedditStandin]:
     """Serve a fresh stand-in on 127.0.0.1 (a free port) for the ``with`` block.
 
-    ``ratelimit_headers`` adds Reddit's x-ratelimit-* headers (``ratelimit_budget``
-    requests, window resetting in ``ratelimit_reset`` s); other keyword arguments arm faults:
-    ``slow_reply={"every": 3}``.
+    Reddit's x-ratelimit-* headers (``ratelimit_budget`` requests per window; the reset is
+    the window's end unless ``ratelimit_reset`` fixes it; ``ratelimit_headers=False``
+    leaves them out); tokens live ``token_lifetime`` seconds; other keyword arguments arm
+    faults: ``slow_reply={"every": 3}``.
     """
     standin = RedditStandin(
         ratelimit_headers=ratelimit_headers,
         ratelimit_budget=ratelimit_budget,
         ratelimit_reset=ratelimit_reset,
+        token_lifetime=token_lifetime,
     )
     for name, params in faults.items():
         standin.set_fault(name, **params)
