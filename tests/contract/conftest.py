@@ -1,5 +1,5 @@
 """The contract suite's fixtures: one target per platform (the PDS is started once per
-session, a fresh stand-in per test), each behind its own fault proxy, and a rig that runs
+session behind a fault proxy per test, a fresh stand-in per test), and a rig that runs
 the real Publisher over the real store (SQLite here; PostgreSQL where a case says)."""
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
         with FaultProxy(pds.url) as proxy:
             yield BlueskyTarget(clock, proxy, pds, "c" + uuid.uuid4().hex[:8])
     else:
-        with start_standin() as standin, FaultProxy(standin.url) as proxy:
-            yield RedditTarget(clock, proxy, standin)
+        with start_standin() as standin:
+            yield RedditTarget(clock, standin)
 
 
 class Rig:

@@ -82,9 +82,14 @@ class Target:
     platform = ""
     accounts: tuple[str, ...] = ("main", "other")
 
-    def __init__(self, clock: SharedClock, proxy: FaultProxy) -> None:
+    def __init__(self, clock: SharedClock, proxy: FaultProxy | None) -> None:
         self.clock = clock
-        self.proxy = proxy
+        self._proxy = proxy
+
+    @property
+    def proxy(self) -> FaultProxy:
+        assert self._proxy is not None
+        return self._proxy
 
     def thread(self, tag: str, n: int) -> ThreadDraft:
         raise NotImplementedError
@@ -107,16 +112,17 @@ class Target:
         """A thread the platform refuses, a fragment of its message, and the subreddit."""
         raise NotImplementedError
 
-    def offline(self) -> None:
-        """Nothing reaches the platform any more (connections refused)."""
-        self.proxy.__exit__(None, None, None)
+    def fail_transiently(self) -> None:
+        """From now on every send meets a transient failure before anything is written."""
+        self.proxy.__exit__(None, None, None)  # connections refused
 
     def subreddit(self, which: int = 0) -> str | None:
         return None
 
     def child_spec(self) -> dict[str, str]:
         """What tests/contract/crash_child.py needs to reach the platform as "main"."""
-        return {"platform": self.platform, "url": self.proxy.url, "offset": str(self.clock.offset)}
+        url = self._proxy.url if self._proxy else ""
+        return {"platform": self.platform, "url": url, "offset": str(self.clock.offset)}
 
     def factory(self, sessions: Store) -> Callable[[str, str], Platform]:
         made: dict[str, Platform] = {}
@@ -191,8 +197,8 @@ class RedditTarget(Target):
     accounts = ("main",)
     SUBREDDITS = ("sharebot_test", "sharebot_other")
 
-    def __init__(self, clock: SharedClock, proxy: FaultProxy, standin: RedditStandin) -> None:
-        super().__init__(clock, proxy)
+    def __init__(self, clock: SharedClock, standin: RedditStandin) -> None:
+        super().__init__(clock, None)
         self.standin = standin
         standin.world.add_subreddit("sharebot_other")
         clock.followers.append(standin.advance)
@@ -209,7 +215,7 @@ class RedditTarget(Target):
         config = RedditAccount(
             account, client_id=CLIENT_ID, client_secret=Secret(CLIENT_SECRET),
             user_agent="sharebot-contract/0.1 (by u/sharebot_test)", username=USERNAME,
-            password=Secret(PASSWORD), oauth_url=self.proxy.url, reddit_url=self.proxy.url,
+            password=Secret(PASSWORD), oauth_url=self.standin.url, reddit_url=self.standin.url,
             subreddits=(self.SUBREDDITS[0],),
         )  # fmt: skip
         return RedditPlatform(config, sessions, clock=self.clock, timeout=2.0)
@@ -229,6 +235,13 @@ class RedditTarget(Target):
 
     def lose_next_answer(self) -> None:
         self.standin.set_fault("create_then_502", times=1)
+
+    def fail_transiently(self) -> None:
+        # 503 on every read: the preflight read before a submission fails, nothing is sent
+        self.standin.set_fault("server_error", status=503, scope="read")
+
+    def child_spec(self) -> dict[str, str]:
+        return super().child_spec() | {"url": self.standin.url}
 
     def rate_limit_next(self) -> str:
         self.standin.set_fault("ratelimit", times=1, n=9)

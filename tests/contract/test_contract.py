@@ -103,7 +103,7 @@ def test_a_rejected_post_goes_to_review_with_the_platforms_message(rig: Rig) -> 
 
 def test_transient_errors_back_off_then_go_to_review(rig: Rig) -> None:
     ids = rig.enqueue(rig.target.thread("tr", 2))
-    rig.target.offline()
+    rig.target.fail_transiently()
     delays = []
     for _ in range(2):
         rig.run()
@@ -170,10 +170,9 @@ def test_a_reply_reddit_refuses_goes_to_review_with_its_message(tmp_path: Path) 
     to review with Reddit's own words and the rest of the chain waits."""
     from bot.sandbox.reddit.standin import start_standin
     from tests.contract.targets import SharedClock
-    from tests.servers.proxy import FaultProxy
 
-    with start_standin() as standin, FaultProxy(standin.url) as proxy:
-        rig = Rig(RedditTarget(SharedClock(), proxy, standin), f"sqlite:///{tmp_path}/r.db")
+    with start_standin() as standin:
+        rig = Rig(RedditTarget(SharedClock(), standin), f"sqlite:///{tmp_path}/r.db")
         try:
             ids = rig.enqueue(rig.target.thread("locked", 3), spacing=timedelta(minutes=1))
             rig.run()

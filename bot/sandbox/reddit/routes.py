@@ -35,6 +35,7 @@ PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         ("GET", "/user/{name}/submitted", ""),
         ("GET", "/user/{name}/comments", ""),
         ("GET", "/r/{sr}/new", ""),
+        ("GET", "/", ""),
         ("GET", "/r/{sr}/api/link_flair_v2", ""),
         ("GET", "/api/v1/{sr}/post_requirements", ""),
     )
@@ -203,9 +204,13 @@ def comment(
     refusal = standin.world.reply_refusal(parent)
     if refusal is not None:
         raise api_errors(refusal)
-    data = standin.world.add_comment(parent=parent, body=text, **standin.spam_fields(parent))
+    spam = standin.spam_fields(parent)
+    data = standin.world.add_comment(parent=parent, body=text, **spam)
     post_faults(standin, handler, "POST", "/api/comment")
-    return Reply(200, {"json": {"errors": [], "data": {"things": [thing(data)]}}})
+    # As recorded (praw's test_reply__none): a comment the spam filter took is accepted
+    # with no thing in the answer (modelled: the recording does not say why).
+    things = [] if spam else [thing(data)]
+    return Reply(200, {"json": {"errors": [], "data": {"things": things}}})
 
 
 def editusertext(
@@ -246,7 +251,9 @@ def comments(standin: RedditStandin, _h: Handler, args: dict[str, str], _q: Any,
     data = standin.world.things.get(f"t3_{args['id']}")
     if data is None:
         raise NOT_FOUND
-    return Reply(200, [listing([thing(dict(data))]), listing(standin.world.tree(data["name"]))])
+    comments = listing(standin.world.tree(data["name"]))
+    comments["data"]["dist"] = None  # as recorded: only the submission's listing counts
+    return Reply(200, [listing([thing(dict(data))]), comments])
 
 
 def _user_listing(standin: RedditStandin, name: str, kind: str, query: dict[str, str]) -> Reply:
@@ -284,6 +291,20 @@ def subreddit_new(
     return _page(standin.world.in_subreddit(args["sr"]), query)
 
 
+def front_page(
+    standin: RedditStandin, _h: Handler, _a: Any, query: dict[str, str], _f: Any
+) -> Reply:
+    """The front page: every subreddit's submissions, newest first (no ranking modelled)."""
+    with standin.world.lock:
+        subs = list(standin.world.subreddits.values())
+    items = sorted(
+        (d for sub in subs for d in standin.world.in_subreddit(sub.name)),
+        key=lambda d: d["created_utc"],
+        reverse=True,
+    )
+    return _page(items, query)
+
+
 def link_flair(
     standin: RedditStandin, _h: Handler, args: dict[str, str], _q: Any, _f: Any
 ) -> Reply:
@@ -313,6 +334,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/user/{name}/submitted"): submitted,
     ("GET", "/user/{name}/comments"): user_comments,
     ("GET", "/r/{sr}/new"): subreddit_new,
+    ("GET", "/"): front_page,
     ("GET", "/r/{sr}/api/link_flair_v2"): link_flair,
     ("GET", "/api/v1/{sr}/post_requirements"): post_requirements,
 }

@@ -155,22 +155,27 @@ class RedditStandin:
             return
         if route == "?":
             raise NOT_FOUND
+        user: str | None = None
         try:
             pre_faults(self, method, route)
-            self.user_of(handler)
+            user = self.user_of(handler)
             reply = routes.ROUTES[(method, route)](self, handler, args, query, form)
             if method == "GET":
                 post_faults(self, handler, method, route)
         except Reply as refused:
-            self._ratelimit_headers(refused)
+            self._ratelimit_headers(refused, user)
             raise
-        self._ratelimit_headers(reply)
+        _modhash(reply.body, user)
+        self._ratelimit_headers(reply, user)
         handler.answer(reply)
 
-    def _ratelimit_headers(self, reply: Reply) -> None:
+    def _ratelimit_headers(self, reply: Reply, user: str | None) -> None:
         """Count the request in its window and add the headers, as recorded: on answers of
-        the OAuth API, not on 5xx, 401 or 429 answers (those recordings have none)."""
+        the OAuth API to a user's token; not on 5xx, 401 or 429 answers, nor to app-only
+        (client_credentials) tokens (those recordings have none)."""
         if not self.ratelimit_headers or reply.status >= 500 or reply.status in (401, 429):
+            return
+        if not user:
             return
         now = self.now()
         number = int(now // WINDOW)
@@ -189,6 +194,14 @@ class RedditStandin:
     def count(self, kind: str) -> int:
         """Stored things of ``kind``: "t3" submissions, "t1" comments."""
         return self.world.count(kind)
+
+
+def _modhash(body: Any, user: str | None) -> None:
+    """Listings carry ``modhash`` null for a user's token, "" for an app-only one (as
+    recorded)."""
+    for item in body if isinstance(body, list) else [body]:
+        if isinstance(item, dict) and item.get("kind") == "Listing":
+            item["data"]["modhash"] = None if user else ""
 
 
 @contextmanager
