@@ -3,8 +3,9 @@
 
 Both stores are built the same way (bulk inserts): threads of 5 chained posts spread over
 the coming year, 100 threads due now. Each round claims 50 due posts (then puts them back,
-untimed, so every round finds 50), and lists the first page; the two sizes alternate round
-by round and the medians are compared.
+untimed, so every round finds 50), and lists the first page; which size goes first
+alternates round by round. Each RESULT is the ratio of the totals (min/median/max of the
+rounds' ratios beside it); exit 1 when one misses its target.
 
 Backlog: the same sizes with every post overdue (a daemon back after a long stop), each
 thread's posts due together (the default spacing within a thread), so most due posts are
@@ -28,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, update
 
+from bench._results import finish, ratio_result, result, rotation
 from bot.store import Store, open_store
 from bot.store.schema import articles, posts, threads
 from bot.store.views import dumps
@@ -179,8 +181,8 @@ def main() -> int:
         claim_t: dict[int, list[float]] = {n: [] for n in sizes}
         list_t: dict[int, list[float]] = {n: [] for n in sizes}
         backlog_t: dict[int, list[float]] = {n: [] for n in sizes}
-        for _ in range(args.rounds):
-            for n, store in stores.items():
+        for r in range(args.rounds):
+            for n, store in rotation(list(stores.items()), r):
                 claim_t[n].append(claim_round(store))
                 list_t[n].append(list_round(store))
                 backlog_t[n].append(claim_round(backlogs[n]))
@@ -193,15 +195,12 @@ def main() -> int:
         for store in (*stores.values(), *backlogs.values()):
             store.close()
         mb = file_mb(sizes[100_000])
-    print(
-        f"RESULT claim_due_100k_vs_1k {med['claim'][100_000] / med['claim'][1_000]:.2f} target <= 2"
-    )
-    print(
-        f"RESULT queue_list_100k_vs_1k {med['list'][100_000] / med['list'][1_000]:.2f} target <= 2"
-    )
-    backlog = med["backlog claim"][100_000] / med["backlog claim"][1_000]
-    print(f"RESULT claim_due_backlog_100k_vs_1k {backlog:.2f} target <= 2")
-    print(f"RESULT sqlite_mb_per_100k_posts {mb:.1f} target <= 200")
+    big, small = 100_000, 1_000
+    ratio_result("claim_due_100k_vs_1k", claim_t[big], claim_t[small], "<=", 2)
+    ratio_result("queue_list_100k_vs_1k", list_t[big], list_t[small], "<=", 2)
+    ratio_result("claim_due_backlog_100k_vs_1k", backlog_t[big], backlog_t[small], "<=", 2)
+    result("sqlite_mb_per_100k_posts", mb, "<=", 200, digits=1)
+    finish()
     return 0
 
 

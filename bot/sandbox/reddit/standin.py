@@ -20,6 +20,7 @@ the ``invalid_grant`` answer to a wrong password.
 from __future__ import annotations
 
 import secrets
+import sys
 import threading
 import time
 from collections import Counter
@@ -244,13 +245,15 @@ def start_standin(
         thread.join(timeout=5)
 
 
-def main() -> None:
-    """Serve until interrupted: ``python -m bot.sandbox.reddit.standin``.
+def main(argv: list[str] | None = None) -> None:
+    """Serve until interrupted: ``python -m bot.sandbox.reddit.standin [--no-ratelimit]``.
 
     Prints one readiness line, ``REDDIT_STANDIN_URL http://127.0.0.1:PORT``, with the
-    credentials to use (they are fixed test values, not secrets).
+    credentials to use (they are fixed test values, not secrets). ``--no-ratelimit``
+    leaves out the x-ratelimit-* headers (benchmarks: prawcore would pace a bare loop).
     """
-    with start_standin() as standin:
+    args = sys.argv[1:] if argv is None else argv
+    with start_standin(ratelimit_headers="--no-ratelimit" not in args) as standin:
         print(f"REDDIT_STANDIN_URL {standin.url}", flush=True)
         print(f"client_id={CLIENT_ID} username={USERNAME} (test credentials)", flush=True)
         try:
