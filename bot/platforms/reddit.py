@@ -12,7 +12,6 @@ transport (see reddit_transport).
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -32,7 +31,7 @@ from bot.platforms import reddit_reconcile as reconciling
 from bot.platforms.base import Outgoing, Ref, SessionCache
 from bot.platforms.reddit_errors import PLATFORM, ApiError, map_api_errors, map_exception
 from bot.platforms.reddit_rules import requirement_problems
-from bot.platforms.reddit_transport import RateBudget, harden, requestor_class
+from bot.platforms.reddit_transport import RateBudget, harden, http_session, requestor_class
 from bot.threads import MARKER_RESERVE, REDDIT_LIMITS, PostDraft
 
 WEB = "https://www.reddit.com"
@@ -260,9 +259,8 @@ class RedditPlatform:
     def _client(self) -> Any:
         if self._reddit is None:
             import praw
-            import requests
 
-            self._http = _session(requests, (self.account.oauth_url, self.account.reddit_url))
+            self._http = http_session((self.account.oauth_url, self.account.reddit_url))
             self._reddit = praw.Reddit(**self._praw_settings())
             harden(self._reddit)
         return self._reddit
@@ -383,21 +381,6 @@ class RedditPlatform:
             self.sessions.block_account(PLATFORM, who, err.until, str(err))
         elif isinstance(err, AuthError):
             self.sessions.block_account(PLATFORM, self.account.name, None, str(err))
-
-
-def _session(requests: Any, urls: tuple[str, str]) -> Any:
-    """A requests Session that reads the proxy and CA-bundle environment once, here:
-    with ``trust_env`` requests reads it again on every request (~0.3 ms of CPU a post)."""
-    session = requests.Session()
-    utils = requests.utils
-    bypass = {bool(utils.should_bypass_proxies(url, no_proxy=None)) for url in urls}
-    if len(bypass) > 1:  # NO_PROXY treats the two URLs differently: keep per-request reads
-        return session
-    session.trust_env = False
-    session.proxies.update({} if bypass == {True} else utils.getproxies())
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    session.verify = bundle or True
-    return session
 
 
 def _is_submission(post: Outgoing) -> bool:

@@ -20,6 +20,7 @@ until the reset instead (budgets are data, spent before a request).
 from __future__ import annotations
 
 import functools
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -123,6 +124,25 @@ def retry_strategy_class() -> type[Any]:
             return None
 
     return RefreshOnlyRetry
+
+
+def http_session(urls: tuple[str, str]) -> Any:
+    """A requests Session that reads the proxy and CA-bundle environment once, here:
+    with ``trust_env`` requests reads it again on every request (~0.3 ms of CPU a post)."""
+    import urllib.request
+
+    import requests
+    import requests.utils as utils
+
+    session = requests.Session()
+    bypass = {bool(utils.should_bypass_proxies(url, no_proxy=None)) for url in urls}
+    if len(bypass) > 1:  # NO_PROXY treats the two URLs differently: keep per-request reads
+        return session
+    session.trust_env = False
+    session.proxies.update({} if bypass == {True} else urllib.request.getproxies())
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    session.verify = bundle or True
+    return session
 
 
 SESSIONS = ("_core", "_authorized_core", "_read_only_core")

@@ -50,6 +50,7 @@ from bot.errors import (
     TransientError,
 )
 from bot.platforms.base import Outgoing, Platform, Ref
+from bot.publish.lease import LeaseKeeper
 from bot.publish.options import (
     ClaimStore,
     Outcome,
@@ -104,7 +105,7 @@ class Publisher:
         self._listeners: list[Callable[[Outcome], None]] = []
         self._pool = ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="publish")
         self._after_send = after_send
-        self._keeper = _LeaseKeeper(self)
+        self._keeper = LeaseKeeper(self)
 
     @property
     def owner(self) -> str:
@@ -394,36 +395,6 @@ class Publisher:
             claim.post_id, self.owner, error=message, retry_at=retry_at, now=now, kind="stale"
         )
         return _outcome(claim, "failed", error=message)
-
-
-class _LeaseKeeper:
-    """Renews the leases of in-flight posts every third of the lease."""
-
-    def __init__(self, publisher: Publisher) -> None:
-        self.publisher = publisher
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def ensure_running(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        pub = self.publisher
-        period = pub.options.lease.total_seconds() / 3
-        while not self._stop.wait(period):
-            until = pub.clock() + pub.options.lease
-            for post_id in pub.inflight_ids():
-                try:
-                    pub.store.renew_lease(post_id, pub.owner, until)
-                except Exception as exc:  # a post confirmed meanwhile, or the lease is gone
-                    log.debug("post %s: lease not renewed: %s", post_id, exc)
 
 
 def _outcome(
