@@ -113,7 +113,11 @@ def test_seed_article_lands_exactly_once_despite_faults_and_crashes(
             due={("reddit", i): now for i in range(len(threads))}, spacing=timedelta(0),
             accounts={"reddit": "main"}, subreddit="sharebot_test", now=now,
         )  # fmt: skip
-    real = RedditPlatform(_account(standin), _Sessions(), timeout=0.5)
+    # The stand-in's listings show a write at once (no lag armed): a 1-s listing lag keeps
+    # this real-time test from waiting a minute after each send that never landed.
+    real = RedditPlatform(
+        _account(standin), _Sessions(), timeout=0.5, listing_lag=timedelta(seconds=1)
+    )
     plat = CrashingPlatform(real, random.Random(5), rate=0.25)
     opts = PublishOptions(
         owner="t", concurrency=2, lease=timedelta(seconds=1), backoff_base=0.05,
