@@ -9,6 +9,8 @@ this process against ``--store``: an SQLAlchemy URL for the real store (default
 ``sqlite:///TMP/bench.db``, a fresh file per measurement; or ``postgresql+psycopg://...``),
 or ``memory`` (an indexed in-memory store following the claim contract, to compare).
 The platform is a no-op that records when each send starts, so the figures are the daemon's own.
+No side-by-side comparison here: the RESULTs are absolute (min/median/max of the latencies
+printed beside them); the script exits 1 when one misses its target.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._results import finish, result, spread
 from bot.daemon import Daemon
 from bot.platforms.base import Outgoing, Ref
 from bot.publish import Publisher, PublishOptions
@@ -265,13 +268,15 @@ def main() -> None:
         print(f"store={args.store} queued {args.posts}, due posts sent {sent}/{args.due_posts}")
         ms = [round(v * 1000, 1) for v in (p50, p99, lat[-1])]
         print(f"dispatch latency ms: p50 {ms[0]}, p99 {ms[1]}, max {ms[2]}")
+        print(f"dispatch latency s: {spread(lat)} ({len(lat)} posts)")
         cpu, rss = idle(args.store, tmp, args.idle_posts, args.idle_seconds)
         print(f"idle {args.idle_seconds:.0f} s, {args.idle_posts} queued: cpu {cpu:.3f} s")
         print(f"idle rss {rss:.1f} MB")
-    print(f"RESULT dispatch_p50_seconds {p50:.4f} target < 1")
-    print(f"RESULT dispatch_p99_seconds {p99:.4f} target < 1")
-    print(f"RESULT idle_cpu_seconds_60s {cpu:.3f} target < 0.5")
-    print(f"RESULT idle_rss_mb {rss:.1f} target < 150")
+    result("dispatch_p50_seconds", p50, "<", 1, digits=4)
+    result("dispatch_p99_seconds", p99, "<", 1, digits=4)
+    result("idle_cpu_seconds_60s", cpu, "<", 0.5)
+    result("idle_rss_mb", rss, "<", 150, digits=1)
+    finish()
 
 
 if __name__ == "__main__":

@@ -1,24 +1,33 @@
-"""RedditPlatform.send vs a bare PRAW loop, 200 comments each, against the stand-in.
+"""The Reddit publish path against its floor, and the adapter against bare PRAW.
 
-Both reply to their own previous comment, through real PRAW and the same local
-stand-in; the two are interleaved in rounds so drift hits both alike; the ratio is the median of the
-rounds' ratios. Prints
-``RESULT reddit_adapter_overhead_ratio <adapter/bare> target <= 1.15``, and the same for the
-full publish path (bot.publish.Publisher: claim -> send -> confirm, the confirm and the
-claim of the next comment in one transaction; each round's comments fall due together) as
-``RESULT publish_overhead_ratio_reddit <path/bare> target <= 1.15``. The path's store is the
-real SQLite store (bot.store).
+Four sides write 200 comments each, every one replying to the side's previous comment,
+through real PRAW to the Reddit stand-in, which runs in its own process (so its work
+shares neither the GIL nor this process's CPU time):
 
-A fourth side measures the floor any exactly-once path has here: the bare PRAW loop plus
-one durable SQLite commit per comment (raw sqlite3, WAL, synchronous=FULL as the store
-uses, one row updated): the least the protocol must write before the next comment may be
-sent. Printed as ``floor: bare PRAW + one durable commit per comment <ratio>``.
+- bare: the fastest public PRAW call a user could write, ``Reddit.request`` POSTing
+  ``api/comment`` (no object building);
+- adapter: ``RedditPlatform.send``;
+- path: the full publish path (bot.publish.Publisher over the real SQLite store: claim,
+  send, confirm-and-claim-next in one transaction; each round's comments fall due
+  together);
+- floor: the bare call plus one durable SQLite commit per comment (raw sqlite3, WAL,
+  synchronous=FULL as the store uses, one row updated): the least an exactly-once path
+  must write before the next comment may go.
+
+Rounds of 20 comments per side; the side that goes first rotates each round. RESULTs are
+ratios of totals (min/median/max of the rounds beside them)::
+
+    RESULT reddit_adapter_overhead_ratio <adapter / bare> target <= 1.15
+    RESULT publish_overhead_ratio_reddit_vs_floor <path / floor> target <= 1.15
+    RESULT sharebot_cpu_ms_per_post <(CPU of path - CPU of bare) / comments> target <= 1.0
+
+The script exits 1 when a RESULT misses its target.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,23 +38,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import praw
 
+from bench._results import finish, ratio_result, result, rotation
 from bot.article import Article, Paragraph, Section
 from bot.config import RedditAccount, Secret
 from bot.platforms.base import Outgoing, Ref
 from bot.platforms.reddit import RedditPlatform
 from bot.publish import Publisher, PublishOptions
-from bot.sandbox.reddit.standin import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    PASSWORD,
-    USERNAME,
-    start_standin,
-)
+from bot.sandbox.reddit.standin import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME
 from bot.store import open_store
 from bot.threads import PostDraft, ThreadDraft
 
 COMMENTS = 200
 ROUNDS = 10
+SIDES = ("bare", "adapter", "path", "floor")
 BODY = "A section of the article, long enough to look like one. " * 20
 
 
@@ -113,92 +118,106 @@ class Floor:
         self.db.execute("COMMIT")
 
 
+def standin_process() -> tuple[subprocess.Popen[str], str]:
+    """The stand-in in a process of its own; (process, base URL)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.sandbox.reddit.standin", "--no-ratelimit"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().split()
+    if line[:1] != ["REDDIT_STANDIN_URL"]:
+        proc.kill()
+        raise SystemExit(f"the stand-in did not start: {line}")
+    return proc, line[1]
+
+
+def bare_reply(bare: praw.Reddit, parent: str) -> str:
+    """The fastest public PRAW call: the raw request, no objects built."""
+    data = {"thing_id": parent, "text": BODY, "api_type": "json"}
+    answer = bare.request(method="POST", path="api/comment/", data=data)
+    return str(answer["json"]["data"]["things"][0]["data"]["name"])
+
+
 def main() -> None:
-    with start_standin() as standin:
-        account = RedditAccount(
-            name="bench",
-            client_id=CLIENT_ID,
-            client_secret=Secret(CLIENT_SECRET),
-            user_agent="sharebot-bench/0.1",
-            username=USERNAME,
-            password=Secret(PASSWORD),
-            oauth_url=standin.url,
-            reddit_url=standin.url,
-            subreddits=("sharebot_test",),
+    proc, url = standin_process()
+    try:
+        measure(url)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    finish()
+
+
+def measure(url: str) -> None:
+    account = RedditAccount(
+        name="bench", client_id=CLIENT_ID, client_secret=Secret(CLIENT_SECRET),
+        user_agent="sharebot-bench/0.1", username=USERNAME, password=Secret(PASSWORD),
+        oauth_url=url, reddit_url=url, subreddits=("sharebot_test",),
+    )  # fmt: skip
+    adapter = RedditPlatform(account, NoSessions())
+    root = adapter.send(
+        Outgoing(post_id=0, key="root", account="bench", subreddit="sharebot_test",
+                 draft=PostDraft(text="root", kind="submission", title="B"))
+    )  # fmt: skip
+    bare = praw.Reddit(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, username=USERNAME, password=PASSWORD,
+        user_agent="sharebot-bench/0.1 bare", oauth_url=url, reddit_url=url,
+        check_for_updates=False, ratelimit_seconds=0,
+    )  # fmt: skip
+    tmp = tempfile.TemporaryDirectory()
+    path = PathRunner(RedditPlatform(account, NoSessions()), COMMENTS + 1, tmp.name)
+    path.send(2)  # the submission and a warm-up comment
+    floor = Floor(tmp.name)
+    heads = {"bare": bare_reply(bare, root.uri), "floor": root.uri}  # warm-up: token, conn
+    parent: Ref = root
+    per_round = COMMENTS // ROUNDS
+
+    def run_adapter(r: int) -> None:
+        nonlocal parent
+        for i in range(per_round):
+            draft = PostDraft(text=BODY, kind="comment")
+            post = Outgoing(post_id=i, key=f"b{r}-{i}", account="bench", draft=draft, parent=parent)
+            parent = adapter.send(post)
+
+    def run_bare(r: int) -> None:
+        for _ in range(per_round):
+            heads["bare"] = bare_reply(bare, heads["bare"])
+
+    def run_floor(r: int) -> None:
+        for _ in range(per_round):
+            heads["floor"] = bare_reply(bare, heads["floor"])
+            floor.commit(heads["floor"])
+
+    def run_path(r: int) -> None:
+        path.send(per_round)
+
+    runs = {"bare": run_bare, "adapter": run_adapter, "path": run_path, "floor": run_floor}
+    wall: dict[str, list[float]] = {side: [] for side in SIDES}
+    cpu: dict[str, list[float]] = {side: [] for side in SIDES}
+    for r in range(ROUNDS):
+        for side in rotation(SIDES, r):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            runs[side](r)
+            wall[side].append(time.perf_counter() - started)
+            cpu[side].append(time.process_time() - cpu_started)
+    adapter.close()
+    path.pub.close()
+    path.store.close()
+    tmp.cleanup()
+    for side in SIDES:
+        print(
+            f"{side:8} {sum(wall[side]):.3f}s wall, {sum(cpu[side]):.3f}s CPU, {COMMENTS} comments"
         )
-        adapter = RedditPlatform(account, NoSessions())
-        root = adapter.send(
-            Outgoing(
-                post_id=0,
-                key="root",
-                account="bench",
-                subreddit="sharebot_test",
-                draft=PostDraft(text="root", kind="submission", title="B"),
-            )
-        )
-        bare = praw.Reddit(
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            username=USERNAME,
-            password=PASSWORD,
-            user_agent="sharebot-bench/0.1 bare",
-            oauth_url=standin.url,
-            reddit_url=standin.url,
-            check_for_updates=False,
-            ratelimit_seconds=0,
-        )
-        bare_parent = bare.submission(root.uri[3:])
-        bare_parent.reply("warm-up")  # both clients hold a token and a connection
-        path_adapter = RedditPlatform(account, NoSessions())
-        tmp = tempfile.TemporaryDirectory()
-        path = PathRunner(path_adapter, COMMENTS + 1, tmp.name)
-        path.send(2)  # the submission and a warm-up comment
-        floor = Floor(tmp.name)
-        floor_parent = bare.submission(root.uri[3:])
-        floor_ratios = []
-        parent: Ref = root
-        totals = {"adapter": 0.0, "bare": 0.0, "path": 0.0}
-        ratios = []
-        path_ratios = []
-        per_round = COMMENTS // ROUNDS
-        for r in range(ROUNDS):
-            start = time.perf_counter()
-            for i in range(per_round):
-                draft = PostDraft(text=BODY, kind="comment")
-                post = Outgoing(
-                    post_id=i, key=f"b{r}-{i}", account="bench", draft=draft, parent=parent
-                )
-                parent = adapter.send(post)
-            adapter_time = time.perf_counter() - start
-            start = time.perf_counter()
-            for _ in range(per_round):
-                bare_parent = bare_parent.reply(BODY)
-            bare_time = time.perf_counter() - start
-            path_time = path.send(per_round)
-            start = time.perf_counter()
-            for _ in range(per_round):
-                floor_parent = floor_parent.reply(BODY)
-                floor.commit(floor_parent.id)
-            floor_ratios.append((time.perf_counter() - start) / bare_time)
-            totals["path"] += path_time
-            path_ratios.append(path_time / bare_time)
-            totals["adapter"] += adapter_time
-            totals["bare"] += bare_time
-            ratios.append(adapter_time / bare_time)
-        adapter.close()
-        path.pub.close()
-        path.store.close()
-        tmp.cleanup()
-        assert standin.count("t1") == 4 * COMMENTS + 2
-    # The median of the rounds' ratios: one scheduler hiccup on 2 cores moves a total.
-    ratio = statistics.median(ratios)
-    print(f"adapter {totals['adapter']:.3f}s, bare PRAW {totals['bare']:.3f}s for {COMMENTS} each")
-    print(f"full publish path {totals['path']:.3f}s (SQLite store)")
-    print(f"RESULT reddit_adapter_overhead_ratio {ratio:.3f} target <= 1.15")
-    path_ratio = statistics.median(path_ratios)
-    floor_ratio = statistics.median(floor_ratios)
-    print(f"floor: bare PRAW + one durable commit per comment {floor_ratio:.3f}")
-    print(f"RESULT publish_overhead_ratio_reddit {path_ratio:.3f} target <= 1.15")
+    print(f"publish path / bare PRAW (information): {sum(wall['path']) / sum(wall['bare']):.3f}")
+    ratio_result("reddit_adapter_overhead_ratio", wall["adapter"], wall["bare"], "<=", 1.15)
+    ratio_result("publish_overhead_ratio_reddit_vs_floor", wall["path"], wall["floor"], "<=", 1.15)
+    per_post = [(p - b) * 1000 / per_round for p, b in zip(cpu["path"], cpu["bare"], strict=True)]
+    print(f"sharebot_cpu_ms_per_post per round: min {min(per_post):.3f} / max {max(per_post):.3f}")
+    cpu_ms = (sum(cpu["path"]) - sum(cpu["bare"])) * 1000 / COMMENTS
+    result("sharebot_cpu_ms_per_post", cpu_ms, "<=", 1.0)
 
 
 if __name__ == "__main__":

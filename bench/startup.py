@@ -1,6 +1,7 @@
-"""Start-up cost: `sharebot --help` vs a bare interpreter, interleaved runs.
-
-Also times `sharebot preview` of the seed (for information) and checks that
+"""Start-up cost: `sharebot --help` vs a bare interpreter, interleaved runs (which goes
+first alternates). The RESULT is the ratio of the totals (min/median/max of the runs'
+ratios beside it); exit 1 when it misses its target, or when a command loads a heavy
+module. Also times `sharebot preview` of the seed (for information) and checks that
 neither command loads the platform SDKs, SQLAlchemy or APScheduler.
 """
 
@@ -13,6 +14,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench._results import finish, ratio_result, result, rotation  # noqa: E402
+
 SEED = ROOT / "posts" / "china-russia-partnership.txt"
 RUNS = 15
 TARGET = 4.0
@@ -40,19 +44,27 @@ def heavy_imports(command: str) -> list[str]:
 
 def main() -> None:
     bare, helps, previews = [], [], []
-    for _ in range(RUNS):
-        bare.append(wall([sys.executable, "-c", "pass"]))
-        helps.append(wall([sys.executable, "-m", "bot", "--help"]))
+    sides = [
+        (bare, [sys.executable, "-c", "pass"]),
+        (helps, [sys.executable, "-m", "bot", "--help"]),
+    ]
+    for r in range(RUNS):
+        for times, args in rotation(sides, r):
+            times.append(wall(args))
     for _ in range(5):
         previews.append(wall([sys.executable, "-m", "bot", "preview", str(SEED), "--json"]))
     b, h, p = statistics.median(bare), statistics.median(helps), statistics.median(previews)
     print(f"python -c pass: {b * 1e3:.1f} ms (median of {RUNS})")
     print(f"sharebot --help: {h * 1e3:.1f} ms (median of {RUNS})")
     print(f"sharebot preview seed --json: {p * 1e3:.1f} ms (median of 5, information)")
+    heavy = 0
     for command in ("--help", f"preview {SEED} --json"):
-        loaded = heavy_imports(command) or "none"
-        print(f"heavy modules after `sharebot {command.split()[0]}`: {loaded}")
-    print(f"RESULT help_startup_ratio {h / b:.2f} target <= {TARGET:g}")
+        loaded = heavy_imports(command)
+        heavy += len(loaded)
+        print(f"heavy modules after `sharebot {command.split()[0]}`: {loaded or 'none'}")
+    ratio_result("help_startup_ratio", helps, bare, "<=", TARGET)
+    result("heavy_modules_at_startup", heavy, "<=", 0, digits=0)
+    finish()
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ per 100,000 posts. PostgreSQL runs on a throwaway cluster started as tests/pg.py
 
 Both stores are built the same way (bulk inserts): threads of 5 chained posts spread over
 the coming year, 100 threads due now. Each round claims 50 due posts (then puts them back,
-untimed, so every round finds 50), and lists the first page; the two sizes alternate round
-by round and the medians are compared.
+untimed, so every round finds 50), and lists the first page; which size goes first
+alternates round by round. Each RESULT is the ratio of the totals (min/median/max of the
+rounds' ratios beside it); exit 1 when one misses its target.
 
 Backlog: the same sizes with every post overdue (a daemon back after a long stop), each
 thread's posts due together (the default spacing within a thread), so most due posts are

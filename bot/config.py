@@ -219,6 +219,7 @@ class Settings:
     max_attempts: int = 5
     max_ambiguous: int = 3
     tick: timedelta = timedelta(seconds=30)
+    listing_lag: timedelta = timedelta(seconds=60)
     max_posts_per_article: int = 200
     quiet_hours: QuietHours | None = None
     feeds: tuple[FeedConfig, ...] = field(default_factory=tuple)
@@ -321,7 +322,7 @@ _SCALARS = {f.name for f in fields(Settings)} - {
 _SECRETS = {"bluesky": ("password",), "reddit": ("client_secret", "password", "refresh_token")}
 _ACCOUNT_TYPES: dict[str, Any] = {"bluesky": BlueskyAccount, "reddit": RedditAccount}
 # Settings whose raw form (TOML, environment) is text or a list of text, and their parsers.
-_DURATIONS = ("stale_after", "lease", "tick", "fetch_deadline")
+_DURATIONS = ("stale_after", "lease", "tick", "fetch_deadline", "listing_lag")
 _RAW_KINDS: dict[str, type] = {"slots": tuple, "every": str, "quiet_hours": str,
                                "replies": tuple, "stats_intervals": tuple}  # fmt: skip
 _RAW_KINDS |= dict.fromkeys(_DURATIONS, str)

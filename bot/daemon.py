@@ -8,8 +8,8 @@ job. Nothing polls: an idle daemon wakes once per tick.
 
 On SIGTERM/SIGINT it stops claiming, lets in-flight sends finish (claims not yet
 sent are released), and returns 0. On SQLite only one daemon may run per store:
-an ``flock`` on ``<database>.daemon.lock`` (released by the kernel if the process
-dies, so a SIGKILLed daemon never blocks its restart). On PostgreSQL several
+an ``flock`` on the database file itself, whatever path names it (released by the
+kernel if the process dies, so a SIGKILLed daemon never blocks its restart). On PostgreSQL several
 daemons share the work through the store's ``FOR UPDATE SKIP LOCKED`` claims.
 """
 
@@ -44,27 +44,41 @@ def sqlite_path(store_url: str) -> Path | None:
 
 @contextmanager
 def single_daemon_lock(store_url: str) -> Iterator[None]:
-    """Refuse a second daemon on one SQLite store; no-op for PostgreSQL."""
+    """Refuse a second daemon on one SQLite store; no-op for PostgreSQL.
+
+    The lock is the database file's own identity: an ``flock`` on the file itself (one
+    inode, whatever path, symlink or hard link named it; Linux keeps flock apart from the
+    fcntl locks SQLite takes). The holder's pid goes to ``<real path>.daemon.lock``."""
     db = sqlite_path(store_url)
     if db is None:
         yield
         return
-    lock_path = db.with_name(db.name + ".daemon.lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    real = db.resolve()
+    fd = os.open(real, os.O_RDONLY | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            holder = _holder(real) or "another process"
             raise StoreError(
-                f"another sharebot daemon ({holder}) is already running on {db}; "
+                f"another sharebot daemon ({holder}) is already running on {real}; "
                 "stop it first (use PostgreSQL to run several daemons on one store)"
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+        _holder_path(real).write_text(f"pid {os.getpid()}")
         yield
     finally:
         os.close(fd)
+
+
+def _holder_path(db: Path) -> Path:
+    return db.with_name(db.name + ".daemon.lock")
+
+
+def _holder(db: Path) -> str:
+    try:
+        return _holder_path(db).read_text()[:64].strip()
+    except OSError:
+        return ""
 
 
 class Daemon:

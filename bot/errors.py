@@ -13,8 +13,10 @@ with ``raise ... from exc``::
         ├── TransientError   try again later (network, 5xx, rate limit)
         │   └── RateLimitedError   the account is blocked until ``until``
         ├── RejectedError    the platform refused the content: an editor must act
-        │   └── AuthError    wrong credentials: the account is blocked, no retries
-        └── AmbiguousError   outcome unknown: reconcile before any resend
+        │   ├── AuthError    wrong credentials: the account is blocked, no retries
+        │   └── UnresolvedError  reconcile cannot tell whether it was sent: review
+        ├── AmbiguousError   outcome unknown: reconcile before any resend
+        └── PendingError     reconcile cannot tell yet (a listing lags): look again at ``until``
 
 Only ``bot.cli`` turns these into exit codes and messages; the daemon logs and
 carries on.
@@ -97,3 +99,17 @@ class AuthError(RejectedError):
 
 class AmbiguousError(PlatformError):
     """The request may or may not have taken effect: reconcile, never resend blindly."""
+
+
+class UnresolvedError(RejectedError):
+    """Reconcile cannot decide whether an earlier attempt was published (a listing cut
+    off before the first send, ...): an editor checks; nothing is sent blindly."""
+
+
+class PendingError(PlatformError):
+    """Reconcile cannot decide *yet*: the platform's listings may lag behind a write made
+    at most a listing lag ago. Look again at ``until`` (not an attempt)."""
+
+    def __init__(self, message: str, *, platform: str = "", until: datetime):
+        self.until = until
+        super().__init__(message, platform=platform)

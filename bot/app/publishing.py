@@ -47,7 +47,8 @@ def platform_factory(
                 return BlueskyPlatform(acct, sessions, **adapter_options)
             from bot.platforms.reddit import RedditPlatform
 
-            return RedditPlatform(acct, sessions, **adapter_options)
+            options = {"listing_lag": settings.listing_lag} | adapter_options
+            return RedditPlatform(acct, sessions, **options)
         raise ConfigError(f"no {platform} account named {account!r} in the configuration")
 
     return build

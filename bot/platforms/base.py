@@ -27,6 +27,9 @@ class Outgoing:
     ``key`` is the fixed idempotency key; ``prepared`` is what ``Platform.prepare``
     returned at claim time (stored, so every retry sends the same bytes).
     ``parent``/``root`` are the published posts this one replies to.
+    ``first_sent_at``/``last_sent_at``: when the first and the latest earlier claim that may
+    have sent it were taken (None if none): how far back ``reconcile`` looks, and whether a
+    platform listing may still lag behind that write.
     """
 
     post_id: int
@@ -39,6 +42,8 @@ class Outgoing:
     subreddit: str | None = None
     flair: str | None = None
     base_dir: str | None = None
+    first_sent_at: datetime | None = None
+    last_sent_at: datetime | None = None
 
 
 class SessionCache(Protocol):

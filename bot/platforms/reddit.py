@@ -3,13 +3,15 @@
 An article becomes one submission (self post, or link post when the draft has a
 ``link_url``) followed by its sections as a chain of comments. Reddit has no
 idempotency key, so every body ends with an invisible marker ``[](#sb-KEY)``;
-after an ambiguous outcome ``reconcile`` looks for it among the account's recent
-submissions or comments (a bare link post, having no body, is found by subreddit,
-title and URL). Writes are never re-sent by the transport (see reddit_transport).
+after an ambiguous outcome ``reconcile`` pages through the account's submissions or
+comments back to the first send (a bare link post, having no body, is found by
+subreddit, title and URL; see reddit_reconcile). Writes are never re-sent by the
+transport (see reddit_transport).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -17,17 +19,25 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config import RedditAccount, subreddit_name
-from bot.errors import AmbiguousError, AuthError, PlatformError, RateLimitedError, RejectedError
+from bot.errors import (
+    AmbiguousError,
+    AuthError,
+    PlatformError,
+    RateLimitedError,
+    RejectedError,
+    TransientError,
+)
+from bot.platforms import reddit_reconcile as reconciling
 from bot.platforms.base import Engagement, Outgoing, Ref, SessionCache
 from bot.platforms.reddit_errors import PLATFORM, ApiError, map_api_errors, map_exception
 from bot.platforms.reddit_rules import requirement_problems
-from bot.platforms.reddit_transport import RateBudget, harden, requestor_class
+from bot.platforms.reddit_transport import RateBudget, harden, http_session, requestor_class
 from bot.threads import MARKER_RESERVE, REDDIT_LIMITS, PostDraft
 
 WEB = "https://www.reddit.com"
+log = logging.getLogger("sharebot.reddit")
 
 RULES_TTL = timedelta(minutes=15)
-RECENT = 100  # how far back reconcile looks (Reddit listings give at most 100 per page)
 _TEMPLATE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -96,7 +106,8 @@ class RedditPlatform:
     """Publishes to one Reddit account (script app or refresh token) through PRAW.
 
     ``timeout`` bounds every HTTP exchange (prawcore's own is fixed at import);
-    ``short_url`` defaults to the account's ``reddit_url`` when that is not Reddit's.
+    ``short_url`` defaults to the account's ``reddit_url`` when that is not Reddit's;
+    ``listing_lag``: how long a new thing may be missing from the account's listings.
     """
 
     name = "reddit"
@@ -110,8 +121,10 @@ class RedditPlatform:
         clock: Callable[[], datetime] = _utcnow,
         timeout: float = 16.0,
         short_url: str | None = None,
+        listing_lag: timedelta = reconciling.LISTING_LAG,
     ) -> None:
         self.account = account
+        self.listing_lag = listing_lag
         self.sessions = sessions
         self.clock = clock
         self.timeout = timeout
@@ -142,18 +155,24 @@ class RedditPlatform:
             raise
 
     def reconcile(self, post: Outgoing) -> Ref | None:
-        """The post if an earlier attempt published it, else None."""
+        """The post if an earlier attempt published it, else None; PendingError while the
+        listing may lag, UnresolvedError when it cannot tell (see reddit_reconcile)."""
         tag = f"(#sb-{post.key})"
         if _is_submission(post):
             fields = self._fields(post, flair=(None, None))
-            for data in self._recent("submitted"):
-                if _is_submission_of(data, fields, tag):
-                    return Ref(uri=data["name"], cid="", url=web_url(data["permalink"]))
-            return None
-        parent = post.parent.uri if post.parent else None
-        for data in self._recent("comments"):
-            if tag in data.get("body", "") and data.get("parent_id") == parent:
-                return Ref(uri=data["name"], cid="", url=web_url(data["permalink"]))
+            found = self._find("submitted", lambda d: _is_submission_of(d, fields, tag), post)
+        else:
+            parent = post.parent.uri if post.parent else None
+            found = self._find(
+                "comments",
+                lambda d: tag in d.get("body", "") and d.get("parent_id") == parent,
+                post,
+            )
+        if found is not None:
+            if found.get("removed_by_category"):  # published, though nobody else sees it
+                log.warning("%s was removed (%s)", found["name"], found["removed_by_category"])
+            return Ref(uri=found["name"], cid="", url=web_url(found["permalink"]))
+        reconciling.not_lagging(post.last_sent_at, self.clock(), self.listing_lag)
         return None
 
     def whoami(self) -> dict[str, str]:
@@ -266,9 +285,8 @@ class RedditPlatform:
     def _client(self) -> Any:
         if self._reddit is None:
             import praw
-            import requests
 
-            self._http = requests.Session()
+            self._http = http_session((self.account.oauth_url, self.account.reddit_url))
             self._reddit = praw.Reddit(**self._praw_settings())
             harden(self._reddit)
         return self._reddit
@@ -357,11 +375,28 @@ class RedditPlatform:
             self._username = str(me["name"])
         return self._username
 
-    def _recent(self, which: str) -> list[dict[str, Any]]:
-        """The account's newest submissions ("submitted") or comments, as raw data."""
+    def _find(
+        self, which: str, matches: Callable[[dict[str, Any]], bool], post: Outgoing
+    ) -> dict[str, Any] | None:
+        """Page through the account's submissions ("submitted") or comments."""
         path = f"user/{self._me()}/{which}"
-        raw = self._call("GET", path, params={"limit": RECENT, "sort": "new"})
-        return [child["data"] for child in raw.get("data", {}).get("children", [])]
+
+        def read_page(after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+            params: dict[str, str | int] = {"limit": reconciling.PAGE, "sort": "new"}
+            if after:
+                params["after"] = after
+            raw = self._call("GET", path, params=params)
+            data = raw.get("data", {}) if isinstance(raw, dict) else {}
+            return [c["data"] for c in data.get("children", [])], data.get("after")
+
+        try:
+            return reconciling.find(read_page, matches, since=post.first_sent_at, what=which)
+        except RateLimitedError:
+            raise
+        except TransientError as exc:  # unknown, not "absent": reconcile again later
+            raise AmbiguousError(
+                f"could not read the account's {which} listing: {exc}", platform=PLATFORM
+            ) from exc
 
     def _note(self, err: PlatformError, post: Outgoing) -> None:
         """Persist blocks: RATELIMIT/429 until the given time, bad credentials for good."""

@@ -9,15 +9,23 @@ and repeats the request once (safe: Reddit refused it), with the backoff sleep r
 
 prawcore's timeout comes from ``PRAWCORE_TIMEOUT`` read at import, and the session
 passes it on every call; the requestor applies its own ``timeout`` instead.
+
+prawcore also paces requests on Reddit's ``x-ratelimit-*`` headers by sleeping (up to
+10 s a request, up to the window's reset once the budget is spent), inside a publish
+and holding its lease. Its rate limiter is replaced by one that keeps the bookkeeping
+and never sleeps: the adapter's :class:`RateBudget` blocks the account in the store
+until the reset instead (budgets are data, spent before a request).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
 
+from bot.errors import RejectedError
 from bot.platforms.reddit_errors import TransportFailure
 
 TOKEN_PATH = "/api/v1/access_token"
@@ -77,6 +85,8 @@ def requestor_class() -> type[Any]:
 
         def __init__(self, *args: Any, budget: RateBudget | None = None, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
+            if not hasattr(self, "_http"):  # request() below sends through it
+                raise Unsupported("prawcore's Requestor has no _http session")
             self.budget = budget or RateBudget()
 
         def request(self, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
@@ -106,6 +116,9 @@ def retry_strategy_class() -> type[Any]:
     """prawcore's finite retry strategy without the sleep (used only for the 401 refresh)."""
     from prawcore.sessions import FiniteRetryStrategy
 
+    if "_sleep_seconds" not in vars(FiniteRetryStrategy):
+        raise Unsupported("prawcore's FiniteRetryStrategy has no _sleep_seconds")
+
     class RefreshOnlyRetry(FiniteRetryStrategy):
         def _sleep_seconds(self) -> float | None:
             return None
@@ -113,13 +126,73 @@ def retry_strategy_class() -> type[Any]:
     return RefreshOnlyRetry
 
 
-def harden(reddit: Any) -> None:
-    """Give each of praw's prawcore sessions the sleepless retry strategy.
+def http_session(urls: tuple[str, str]) -> Any:
+    """A requests Session that reads the proxy and CA-bundle environment once, here:
+    with ``trust_env`` requests reads it again on every request (~0.3 ms of CPU a post)."""
+    import urllib.request
 
-    praw offers no hook for this; ``_retry_strategy_class`` is the attribute prawcore's
-    Session reads per request (prawcore 2.4 - 4.x).
+    import requests
+    import requests.utils as utils
+
+    session = requests.Session()
+    bypass = {bool(utils.should_bypass_proxies(url, no_proxy=None)) for url in urls}
+    if len(bypass) > 1:  # NO_PROXY treats the two URLs differently: keep per-request reads
+        return session
+    session.trust_env = False
+    session.proxies.update({} if bypass == {True} else urllib.request.getproxies())
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    session.verify = bundle or True
+    return session
+
+
+SESSIONS = ("_core", "_authorized_core", "_read_only_core")
+
+
+class Unsupported(RejectedError):
+    """The installed praw/prawcore lacks an internal we set: without it prawcore would
+    re-send writes, so nothing is sent (pyproject pins the versions checked)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what}: this praw/prawcore version is not supported (it could re-send writes); "
+            "install the versions pinned in sharebot's pyproject.toml",
+            platform="reddit",
+        )
+
+
+@functools.cache
+def rate_limiter_class() -> type[Any]:
+    """prawcore's rate limiter without its sleep (see the module docstring)."""
+    from prawcore.rate_limit import RateLimiter
+
+    if "delay" not in vars(RateLimiter):
+        raise Unsupported("prawcore's RateLimiter has no delay()")
+
+    class BookkeepingRateLimiter(RateLimiter):
+        def delay(self) -> None:
+            return None
+
+    return BookkeepingRateLimiter
+
+
+def harden(reddit: Any) -> None:
+    """Give each of praw's prawcore sessions the sleepless retry strategy and rate limiter.
+
+    praw offers no hook for this; ``_retry_strategy_class`` and ``_rate_limiter`` are the
+    attributes prawcore's Session reads per request (prawcore 2.4 - 4.0, pinned).
+    Unsupported if one is missing.
     """
-    for attr in ("_core", "_authorized_core", "_read_only_core"):
+    if getattr(reddit, "_core", None) is None:
+        raise Unsupported("praw.Reddit has no _core session")
+    for attr in SESSIONS:
         session = getattr(reddit, attr, None)
-        if session is not None and hasattr(session, "_retry_strategy_class"):
-            session._retry_strategy_class = retry_strategy_class()
+        if session is None:
+            continue
+        if not hasattr(session, "_retry_strategy_class"):
+            raise Unsupported(f"prawcore's Session ({attr}) has no _retry_strategy_class")
+        limiter = getattr(session, "_rate_limiter", None)
+        if limiter is None or not hasattr(limiter, "window_size"):
+            raise Unsupported(f"prawcore's Session ({attr}) has no _rate_limiter")
+        session._retry_strategy_class = retry_strategy_class()
+        if not isinstance(limiter, rate_limiter_class()):
+            session._rate_limiter = rate_limiter_class()(window_size=limiter.window_size)

@@ -3,13 +3,21 @@
 The daemon and ``sharebot publish`` both go through :class:`Publisher`, so they share
 leases and never race each other. Rules (DESIGN.md, "Exactly once"):
 
-- a claim that may have been sent before (``reclaimed``, or any earlier attempt) is
-  reconciled first; a post found on the platform is confirmed, never re-sent;
-- TransientError: exponential backoff with jitter, ``max_attempts`` then review;
-- RateLimitedError: retry at ``until`` (the adapter already blocked the account);
-- RejectedError / ContentError: needs_review with the reason;
-- AmbiguousError or an unexpected exception: retried later *through reconcile*;
-  still ambiguous after ``max_ambiguous`` attempts -> needs_review.
+- a claim that may have been sent before (``reclaimed``, or an earlier claim that may have
+  sent it, ``sent_before``: also after an editor's ``retry``) is reconciled first; a post
+  found on the platform is confirmed, never re-sent;
+- counts are kept apart (store columns): ``attempts`` = failures recorded (a claim whose
+  process died is none), ``transient`` and ``ambiguous`` = outcomes of those kinds;
+- TransientError: exponential backoff with jitter; the ``max_attempts``-th transient
+  error -> review;
+- RateLimitedError: retry at ``until`` (the adapter already blocked the account); after
+  ``4 * max_attempts`` attempts of any kind -> review;
+- RejectedError / ContentError (UnresolvedError: reconcile cannot decide): needs_review
+  with the reason;
+- PendingError (reconcile cannot decide yet, a listing lags): look again at ``until``,
+  counted as nothing;
+- AmbiguousError or an unexpected exception: retried later *through reconcile*; the
+  ``max_ambiguous``-th unknown outcome -> needs_review.
 
 A worker that has published a post goes on with the next due post: the confirm and the
 next claim are one store transaction (``confirm_and_claim``), so a thread's chain of
@@ -34,6 +42,7 @@ from typing import Any
 from bot.errors import (
     AuthError,
     BotError,
+    PendingError,
     PlatformError,
     RateLimitedError,
     RejectedError,
@@ -41,6 +50,7 @@ from bot.errors import (
     TransientError,
 )
 from bot.platforms.base import Outgoing, Platform, Ref
+from bot.publish.lease import LeaseKeeper
 from bot.publish.options import (
     ClaimStore,
     Outcome,
@@ -95,7 +105,7 @@ class Publisher:
         self._listeners: list[Callable[[Outcome], None]] = []
         self._pool = ThreadPoolExecutor(self.options.concurrency, thread_name_prefix="publish")
         self._after_send = after_send
-        self._keeper = _LeaseKeeper(self)
+        self._keeper = LeaseKeeper(self)
 
     @property
     def owner(self) -> str:
@@ -260,7 +270,7 @@ class Publisher:
         with self._account_locks[(claim.platform, claim.account)]:
             out: Outgoing = claim.outgoing
             ref = None
-            if claim.reclaimed or claim.attempts > 0:
+            if claim.reclaimed or claim.sent_before:
                 ref = adapter.reconcile(out)
                 if ref is not None:
                     log.info("post %s: found on %s by reconcile", claim.post_id, claim.platform)
@@ -304,30 +314,19 @@ class Publisher:
     def _record(self, claim: Claim, exc: BaseException) -> Outcome:
         """Turn a failure into a store state (see the module docstring for the rules)."""
         now = self.clock()
-        attempt = claim.attempts + 1
+        kind, retry_at, review = self._judge(claim, exc, now)
         message = _message(exc)
-        review = False
-        retry_at: datetime | None
-        if isinstance(exc, RateLimitedError):
-            retry_at = max(exc.until, now)
-            review = attempt >= self.options.max_attempts * 4
-        elif isinstance(exc, AuthError):
-            retry_at = now + timedelta(seconds=self.options.backoff_max)
-        elif isinstance(exc, RejectedError) or (
-            isinstance(exc, BotError) and not isinstance(exc, PlatformError | StoreError)
-        ):
-            retry_at, review = None, True
-        elif isinstance(exc, TransientError):
-            retry_at = now + self._backoff(attempt, exc.retry_after)
-            review = attempt >= self.options.max_attempts
-        else:  # AmbiguousError or unknown: the next attempt reconciles first
-            retry_at = now + self._backoff(attempt, None)
-            review = attempt >= self.options.max_ambiguous
-            if review:
-                message = f"outcome unknown after {attempt} attempts: {message}"
+        if kind == "ambiguous" and review:
+            message = f"outcome unknown after {claim.ambiguous + 1} attempts: {message}"
         try:
             self.store.fail(
-                claim.post_id, self.owner, error=message, retry_at=retry_at, now=now, review=review
+                claim.post_id,
+                self.owner,
+                error=message,
+                retry_at=retry_at,
+                now=now,
+                review=review,
+                kind=kind,
             )
         except StoreError as err:
             log.error("post %s: could not record failure: %s", claim.post_id, err)
@@ -335,6 +334,27 @@ class Publisher:
         state: OutcomeState = "needs_review" if review else "failed"
         log.warning("post %s %s: %s", claim.post_id, state, message)
         return _outcome(claim, state, error=message)
+
+    def _judge(
+        self, claim: Claim, exc: BaseException, now: datetime
+    ) -> tuple[str, datetime | None, bool]:
+        """(what the store counts, when to retry, whether to review) for a failure."""
+        opts = self.options
+        if isinstance(exc, PendingError):
+            return "deferred", max(exc.until, now), False
+        if isinstance(exc, RateLimitedError):
+            return "rate_limited", max(exc.until, now), claim.attempts + 1 >= opts.max_attempts * 4
+        if isinstance(exc, AuthError):
+            return "auth", now + timedelta(seconds=opts.backoff_max), False
+        if isinstance(exc, RejectedError) or (
+            isinstance(exc, BotError) and not isinstance(exc, PlatformError | StoreError)
+        ):
+            return "rejected", None, True
+        if isinstance(exc, TransientError):
+            n = claim.transient + 1
+            return "transient", now + self._backoff(n, exc.retry_after), n >= opts.max_attempts
+        n = claim.ambiguous + 1  # AmbiguousError or unknown: the next attempt reconciles first
+        return "ambiguous", now + self._backoff(n, None), n >= opts.max_ambiguous
 
     def _backoff(self, attempt: int, hint: float | None) -> timedelta:
         base = min(self.options.backoff_base * 2 ** (attempt - 1), self.options.backoff_max)
@@ -349,6 +369,7 @@ class Publisher:
         return (
             limit is not None
             and claim.attempts == 0
+            and not claim.sent_before
             and not claim.reclaimed
             and not claim.paced  # late because its account's budget made it wait
             and self.clock() - claim.due_at > limit
@@ -360,43 +381,21 @@ class Publisher:
         message = f"stale: {int(late.total_seconds())} s late (stale_after exceeded)"
         if self.options.stale_policy == "review":
             self.store.fail(
-                claim.post_id, self.owner, error=message, retry_at=None, now=now, review=True
+                claim.post_id,
+                self.owner,
+                error=message,
+                retry_at=None,
+                now=now,
+                review=True,
+                kind="stale",
             )
             return _outcome(claim, "needs_review", error=message)
         spread = self.options.stale_spread.total_seconds()
         retry_at = now + timedelta(seconds=self.rng.random() * spread)
-        self.store.fail(claim.post_id, self.owner, error=message, retry_at=retry_at, now=now)
+        self.store.fail(
+            claim.post_id, self.owner, error=message, retry_at=retry_at, now=now, kind="stale"
+        )
         return _outcome(claim, "failed", error=message)
-
-
-class _LeaseKeeper:
-    """Renews the leases of in-flight posts every third of the lease."""
-
-    def __init__(self, publisher: Publisher) -> None:
-        self.publisher = publisher
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def ensure_running(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        pub = self.publisher
-        period = pub.options.lease.total_seconds() / 3
-        while not self._stop.wait(period):
-            until = pub.clock() + pub.options.lease
-            for post_id in pub.inflight_ids():
-                try:
-                    pub.store.renew_lease(post_id, pub.owner, until)
-                except Exception as exc:  # a post confirmed meanwhile, or the lease is gone
-                    log.debug("post %s: lease not renewed: %s", post_id, exc)
 
 
 def _outcome(

@@ -58,6 +58,7 @@ class ClaimStore(Protocol):
         retry_at: datetime | None,
         now: datetime,
         review: bool = False,
+        kind: str = "other",
     ) -> None: ...
 
     def release(self, post_id: int, owner: str, now: datetime) -> None: ...

@@ -190,7 +190,11 @@ _LEASE = (
         state="sending",
         lease_owner=bindparam("b_owner", type_=posts.c.lease_owner.type),
         lease_until=bindparam("b_until", type_=posts.c.lease_until.type),
-        attempts=posts.c.attempts + 1,
+        claims=posts.c.claims + 1,  # not an attempt: see schema._m5_separate_counts
+        first_sent_at=func.coalesce(
+            posts.c.first_sent_at, bindparam("b_now", type_=posts.c.updated_at.type)
+        ),
+        last_sent_at=bindparam("b_last", type_=posts.c.last_sent_at.type),
         idem_key=bindparam("b_key", type_=posts.c.idem_key.type),
         prepared=bindparam("b_prepared", type_=posts.c.prepared.type),
         updated_at=bindparam("b_now", type_=posts.c.updated_at.type),
@@ -297,6 +301,7 @@ def _claim_row(
             "b_key": key,
             "b_prepared": raw,
             "b_now": now,
+            "b_last": _last_sent(row),
         },
     )
     outgoing = Outgoing(
@@ -310,6 +315,8 @@ def _claim_row(
         subreddit=row.subreddit,
         flair=row.flair,
         base_dir=_base_dir(row.source),
+        first_sent_at=row.first_sent_at,
+        last_sent_at=_last_sent(row),
     )
     return Claim(
         post_id=row.id,
@@ -322,7 +329,17 @@ def _claim_row(
         reclaimed=row.state == "sending",
         due_at=row.due_at,
         paced=paced,
+        ambiguous=row.ambiguous,
+        transient=row.transient,
+        sent_before=row.claims > 0,
     )
+
+
+def _last_sent(row: Row[Any]) -> datetime | None:
+    """When the latest claim that may have sent the post was taken: a claim whose lease ran
+    out (its process died) was taken at its ``updated_at``; otherwise ``fail`` recorded it."""
+    found: datetime | None = row.updated_at if row.state == "sending" else row.last_sent_at
+    return found
 
 
 def _ref(uri: str | None, cid: str | None, url: str | None) -> Ref | None:

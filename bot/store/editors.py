@@ -107,27 +107,36 @@ def make_due(
 
 
 def retry(conn: Connection, ident: str | int, now: datetime) -> int:
-    """Queue failed / needs_review posts of ``ident`` again, due now (a post tried before
-    is reconciled by the publisher before any resend)."""
+    """Queue failed / needs_review posts of ``ident`` again, due now. What reconcile needs
+    stays (the idempotency key, the prepared record, the claim count and first/last send
+    times), so a post that may have been sent is looked for before anything is sent; its
+    unknown outcomes and transient errors are counted afresh."""
     ids = target_ids(conn, ident, ("failed", "needs_review"))
     if ids:
         conn.execute(
             update(posts)
             .where(posts.c.id.in_(ids))
-            .values(state="queued", due_at=now, next_attempt_at=None, ambiguous=0, updated_at=now)
+            .values(
+                state="queued",
+                due_at=now,
+                next_attempt_at=None,
+                ambiguous=0,
+                transient=0,
+                updated_at=now,
+            )
         )
     return len(ids)
 
 
 def edit_post(conn: Connection, post_id: int, draft: PostDraft, now: datetime) -> None:
     """Replace an unpublished post's draft (its prepared record too if never sent)."""
-    row = conn.execute(select(posts.c.state, posts.c.attempts).where(posts.c.id == post_id)).first()
+    row = conn.execute(select(posts.c.state, posts.c.claims).where(posts.c.id == post_id)).first()
     if row is None:
         raise NotFoundError(f"no post {post_id}")
     if row.state in ("published", "sending"):
         raise StoreError(f"post {post_id} is {row.state}: it can no longer be edited")
     values: dict[str, Any] = {"draft": dumps(draft_to_dict(draft)), "updated_at": now}
-    if row.attempts == 0:
+    if row.claims == 0:  # never possibly sent: nothing to reconcile against
         values["prepared"] = None
     conn.execute(update(posts).where(posts.c.id == post_id).values(**values))
 

@@ -166,6 +166,8 @@ def _insert_thread(
                 state=plan.state,
                 attempts=0,
                 ambiguous=0,
+                claims=0,
+                transient=0,
                 updated_at=plan.now,
             ),
         )
@@ -208,7 +210,7 @@ def replace_unsent_threads(conn: Connection, article_id: int, plan: PlanInput) -
         conn.scalars(
             select(posts.c.thread_id).where(
                 posts.c.article_id == article_id,
-                ~posts.c.state.in_(OPEN_UNSENT) | (posts.c.attempts > 0),
+                ~posts.c.state.in_(OPEN_UNSENT) | (posts.c.claims > 0),
             )
         )
     )

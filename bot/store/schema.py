@@ -146,6 +146,11 @@ posts = Table(
     Column("published_at", UTCTime),
     Column("updated_at", UTCTime, nullable=False),
     Column("retracted_at", UTCTime),  # migration 5
+    # Migration 12: see _m12_separate_counts.
+    Column("claims", Integer, nullable=False, server_default="0"),
+    Column("transient", Integer, nullable=False, server_default="0"),
+    Column("first_sent_at", UTCTime),
+    Column("last_sent_at", UTCTime),
 )
 
 share_links = Table(
@@ -400,6 +405,37 @@ def _m11_stats(conn: Connection) -> None:
         conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {target}"))
 
 
+_M12_COLUMNS = (
+    ("claims", "INTEGER NOT NULL DEFAULT 0"),
+    ("transient", "INTEGER NOT NULL DEFAULT 0"),
+    ("first_sent_at", "BIGINT"),
+    ("last_sent_at", "BIGINT"),
+)
+
+
+def _m12_separate_counts(conn: Connection) -> None:
+    # ``attempts`` used to count claims, so a crash loop (claims whose process died) sent a
+    # post to review after one unknown outcome. Now: ``claims`` = leases that may have sent
+    # (reconcile before any resend), ``attempts`` = outcomes recorded, ``ambiguous`` and
+    # ``transient`` = those kinds of outcome; ``first_sent_at``/``last_sent_at`` = when the
+    # first/latest claim that may have sent was taken (how far back reconcile looks, and
+    # whether a listing may still lag). Existing posts: their claims were counted as
+    # attempts, and nothing of them was sent before their article was stored.
+    # A database created at this version got the columns from the table itself (m1).
+    have = {column["name"] for column in inspect(conn).get_columns("posts")}
+    for name, ddl in _M12_COLUMNS:
+        if name not in have:
+            conn.execute(text(f"ALTER TABLE posts ADD COLUMN {name} {ddl}"))
+    created = (
+        select(articles.c.created_at).where(articles.c.id == posts.c.article_id).scalar_subquery()
+    )
+    conn.execute(
+        posts.update()
+        .where(posts.c.attempts > 0)
+        .values(claims=posts.c.attempts, first_sent_at=created, last_sent_at=posts.c.updated_at)
+    )
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 MIGRATIONS: Sequence[Migration] = (
     ("base tables", _m1_base),
@@ -413,6 +449,7 @@ MIGRATIONS: Sequence[Migration] = (
     ("desk users, sessions and article submitters", _m9_desk_users),
     ("retracted posts: posts.retracted_at", _m10_retracted_at),
     ("engagement stats: snapshots and each post's stats schedule", _m11_stats),
+    ("posts: claims, transient errors, first/last send counted apart", _m12_separate_counts),
 )
 ADVISORY_KEY = 0x5B0_7570  # pg_advisory_xact_lock key for migrations
 

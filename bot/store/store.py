@@ -35,6 +35,10 @@ from bot.store.users import UserStore
 from bot.store.views import ArticleView, Claim, PostView
 from bot.threads import PostDraft, ThreadDraft
 
+# What Store.fail counts: see its docstring and bot.publish (the review rules).
+FAIL_KINDS = ("transient", "ambiguous", "rate_limited", "auth", "rejected", "deferred", "stale",
+              "other")  # fmt: skip
+
 # Statements run for every post, built once (building one costs as much as running it).
 _POST_BY_ID = select(posts).where(posts.c.id == bindparam("post_id", type_=Integer))
 _PUBLISH = (
@@ -56,6 +60,15 @@ _PUBLISH = (
     )
     .returning(posts.c.id)
 )
+
+
+def _unsent(row: Any) -> dict[str, Any]:
+    """Columns that give back a claim which sent nothing (first/last send times cleared
+    when no other claim may have sent the post)."""
+    values: dict[str, Any] = {"claims": row.claims - 1}
+    if row.claims <= 1:
+        values |= {"first_sent_at": None, "last_sent_at": None}
+    return values
 
 
 def open_store(
@@ -275,44 +288,55 @@ class Store(EvergreenStore, UserStore, AfterPublishing):
         retry_at: datetime | None,
         now: datetime,
         review: bool = False,
+        kind: str = "other",
     ) -> None:
-        """retry_at -> failed (retried then); review (or no retry_at) -> needs_review."""
+        """retry_at -> failed (retried then); review (or no retry_at) -> needs_review.
+
+        ``kind`` (FAIL_KINDS) says what is counted: every kind but "deferred" is an
+        attempt; "ambiguous" and "transient" also count as such. Only an "ambiguous" (or
+        "other") outcome may have sent the post: it records the claim's time as the latest
+        send; any other kind gives the claim back as one that sent nothing."""
+        if kind not in FAIL_KINDS:
+            raise StoreError(f"unknown failure kind {kind!r} (one of {', '.join(FAIL_KINDS)})")
         state = "needs_review" if review or retry_at is None else "failed"
         with self.write() as conn:
             row = self._owned(conn, post_id, owner)
-            conn.execute(
-                update(posts)
-                .where(posts.c.id == post_id)
-                .values(
-                    state=state,
-                    next_attempt_at=None if state == "needs_review" else retry_at,
-                    last_error=error,
-                    lease_owner=None,
-                    lease_until=None,
-                    updated_at=now,
-                )
-            )
+            values: dict[str, Any] = {
+                "state": state,
+                "next_attempt_at": None if state == "needs_review" else retry_at,
+                "last_error": error,
+                "lease_owner": None,
+                "lease_until": None,
+                "updated_at": now,
+                "attempts": row.attempts + int(kind != "deferred"),
+                "ambiguous": row.ambiguous + int(kind == "ambiguous"),
+                "transient": row.transient + int(kind == "transient"),
+            }
+            if kind in ("ambiguous", "other"):
+                values["last_sent_at"] = row.updated_at  # when this claim was taken
+            else:
+                values |= _unsent(row)
+            conn.execute(update(posts).where(posts.c.id == post_id).values(**values))
             self._upsert_account(
                 conn, row.platform, row.account, last_error=error, last_error_at=now
             )
 
     def release(self, post_id: int, owner: str, now: datetime) -> None:
-        """Give a claimed, unsent post back without counting the attempt."""
+        """Give a claimed, unsent post back: neither an attempt nor a claim that may have
+        sent it. Back to queued, or failed and due now when an earlier claim may have
+        sent it (the next claim reconciles)."""
         with self.write() as conn:
             row = self._owned(conn, post_id, owner)
-            tried = row.attempts - 1 > 0  # an earlier attempt may have sent it: reconcile
-            conn.execute(
-                update(posts)
-                .where(posts.c.id == post_id)
-                .values(
-                    state="failed" if tried else "queued",
-                    next_attempt_at=now if tried else None,
-                    attempts=row.attempts - 1,
-                    lease_owner=None,
-                    lease_until=None,
-                    updated_at=now,
-                )
-            )
+            tried = row.claims > 1
+            values: dict[str, Any] = {
+                "state": "failed" if tried else "queued",
+                "next_attempt_at": now if tried else None,
+                "lease_owner": None,
+                "lease_until": None,
+                "updated_at": now,
+            }
+            values |= _unsent(row)
+            conn.execute(update(posts).where(posts.c.id == post_id).values(**values))
 
     def renew_lease(self, post_id: int, owner: str, lease_until: datetime) -> None:
         """Extend the lease of a post this owner is sending."""

@@ -32,6 +32,14 @@ class Claim:
     reclaimed: bool
     due_at: datetime
     paced: bool = False  # its account ran out of budget after it fell due: not stale
+    ambiguous: int = 0
+    transient: int = 0
+    sent_before: bool = False
+
+    # ``attempts``: failures recorded before this claim (a claim whose process died is not
+    # one); ``ambiguous``/``transient``: how many of them were unknown outcomes / transient
+    # errors (editors' retry starts those afresh); ``sent_before``: an earlier claim may
+    # have sent the post, so it is reconciled before anything is sent.
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,8 @@ def main(url: str, pds_url: str, handle: str, reddit_url: str, owner: str) -> No
     )  # fmt: skip
     adapters = {
         "bluesky": BlueskyPlatform(bsky, store, timeout=2.0),
-        "reddit": RedditPlatform(red, store, timeout=0.5),
+        # test-sized like the lease: the stand-in's listings do not lag unless told to
+        "reddit": RedditPlatform(red, store, timeout=0.5, listing_lag=timedelta(seconds=1)),
     }
     options = PublishOptions(
         owner=owner, concurrency=4, lease=timedelta(seconds=2), backoff_base=0.2,

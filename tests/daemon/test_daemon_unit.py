@@ -124,3 +124,40 @@ def test_factory_builds_configured_adapters_and_options_come_from_settings():
         assert pub.owner  # unique per process
     finally:
         pub.close()
+
+
+def test_two_paths_to_one_sqlite_file_cannot_run_two_daemons(tmp_path):
+    """The lock follows the file, not the path as written: a symlink, a hard link and a
+    relative path to the same database are all refused while a daemon holds it (also from
+    another process)."""
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "real" / "s.db"
+    db.parent.mkdir()
+    db.write_bytes(b"")
+    (tmp_path / "alias.db").symlink_to(db)
+    os.link(db, tmp_path / "hard.db")
+    (tmp_path / "linkdir").symlink_to(db.parent)
+    others = [
+        f"sqlite:///{tmp_path}/alias.db",
+        f"sqlite:///{tmp_path}/hard.db",
+        f"sqlite:///{tmp_path}/linkdir/s.db",
+        f"sqlite:///{os.path.relpath(db)}",
+    ]
+    with single_daemon_lock(f"sqlite:///{db}"):
+        for url in others:
+            with pytest.raises(StoreError, match="already running"), single_daemon_lock(url):
+                pass
+        child = (
+            "import sys\nfrom bot.daemon import single_daemon_lock\nfrom bot.errors import "
+            "StoreError\ntry:\n    with single_daemon_lock(sys.argv[1]):\n        sys.exit(0)\n"
+            "except StoreError as e:\n    print(e)\n    sys.exit(3)\n"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", child, others[0]], capture_output=True, text=True, timeout=60
+        )
+        assert run.returncode == 3 and f"pid {os.getpid()}" in run.stdout
+    with single_daemon_lock(others[0]):  # released: any path may take it now
+        pass

@@ -28,6 +28,9 @@ class FakeClaim:
     reclaimed: bool
     due_at: datetime
     paced: bool = False
+    ambiguous: int = 0
+    transient: int = 0
+    sent_before: bool = False
 
 
 @dataclass
@@ -42,6 +45,9 @@ class Row:
     parent: int | None = None
     state: str = "queued"
     attempts: int = 0
+    claims: int = 0
+    ambiguous: int = 0
+    transient: int = 0
     lease_owner: str | None = None
     lease_until: datetime | None = None
     next_attempt_at: datetime | None = None
@@ -177,9 +183,9 @@ class FakeStore:
         if row.key is None:
             row.key = f"k{row.id}"
             row.prepared = prepare(row.platform, row.draft, row.key, now)
-        attempts = row.attempts
+        sent_before = row.claims > 0
         row.state, row.lease_owner, row.lease_until = "sending", owner, now + lease
-        row.attempts += 1
+        row.claims += 1
         parent = self.rows[row.parent].ref if row.parent else None
         top = row
         while top.parent is not None and self.rows[top.parent].thread_id == row.thread_id:
@@ -188,7 +194,7 @@ class FakeStore:
         out = Outgoing(row.id, row.key, row.account, row.draft, row.prepared or {}, parent, root)
         return FakeClaim(
             row.id, row.thread_id, row.article_id, row.platform, row.account, out,
-            attempts, reclaimed, row.due_at,
+            row.attempts, reclaimed, row.due_at, row.ambiguous, row.transient, sent_before,
         )  # fmt: skip
 
     def _owned(self, post_id: int, owner: str) -> Row:
@@ -223,9 +229,14 @@ class FakeStore:
         retry_at: datetime | None,
         now: datetime,
         review: bool = False,
+        kind: str = "other",
     ) -> None:
         with self.lock:
             row = self._owned(post_id, owner)
+            row.attempts += kind != "deferred"
+            row.ambiguous += kind == "ambiguous"
+            row.transient += kind == "transient"
+            row.claims -= kind not in ("ambiguous", "other")  # this claim sent nothing
             row.error, row.lease_owner = error, None
             if review or retry_at is None:
                 row.state = "needs_review"
@@ -237,8 +248,8 @@ class FakeStore:
     def release(self, post_id: int, owner: str, now: datetime) -> None:
         with self.lock:
             row = self._owned(post_id, owner)
-            row.state, row.lease_owner = "queued", None
-            row.attempts -= 1
+            row.claims -= 1
+            row.state, row.lease_owner = ("failed" if row.claims else "queued"), None
             row.history.append("released")
 
     def renew_lease(self, post_id: int, owner: str, lease_until: datetime) -> None:

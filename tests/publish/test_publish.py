@@ -141,7 +141,7 @@ def test_reclaimed_post_found_is_confirmed_without_send(rig):
     (pid,) = rig.store.add_thread("bluesky", "a", ["x"])
     row = rig.store.rows[pid]
     row.state, row.lease_owner, row.lease_until, row.key = "sending", "dead", T0, "k1"
-    row.attempts = 1
+    row.claims = 1
     plat = rig.platform("bluesky", "a")
     plat.server["k1"] = ["x"]
     rig.run()
@@ -203,7 +203,7 @@ def test_stop_releases_claims_not_yet_sent(rig):
     rig.publisher.stopping.set()
     (outcome,) = rig.publisher._work(claim, _Scope(article_id=None, platforms=["bluesky"]))
     assert outcome.state == "released"
-    assert rig.store.rows[pid].state == "queued" and rig.store.rows[pid].attempts == 0
+    assert rig.store.rows[pid].state == "queued" and rig.store.rows[pid].claims == 0
     assert rig.publisher.dispatch() == []
 
 

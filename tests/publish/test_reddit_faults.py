@@ -2,9 +2,9 @@
 create-then-502 and slow-reply faults and simulated crashes after a send: every post
 of the seed article lands exactly once, chained to the right parent.
 
-The store is the in-memory fake (the SQLite store's crash test lives in tests/daemon/);
-a "crash" is a worker dying after the send returned, before confirm: its lease runs
-out and the next claim reconciles."""
+The store is the real SQLite store; a "crash" is a worker dying after the send returned,
+before confirm: its lease runs out and the next claim reconciles (processes SIGKILLed
+there: tests/daemon/test_crash.py and tests/contract/)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from bot.sandbox.reddit.standin import (
     RedditStandin,
     start_standin,
 )
+from bot.store import open_store
 from tests.publish.fakes import FakeStore
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed" / "china-russia-partnership.txt"
@@ -97,13 +98,26 @@ def _drive(pub: Publisher, store: FakeStore, deadline: datetime) -> None:
     raise AssertionError(f"not done by the deadline: {store.states()}")
 
 
-def test_seed_article_lands_exactly_once_despite_faults_and_crashes(standin):
+def test_seed_article_lands_exactly_once_despite_faults_and_crashes(
+    standin: RedditStandin, tmp_path: Path
+) -> None:
+    from tests.publish.test_rate_limits import _drive_store
+
     article = read_source(str(SEED))
     threads = compile_article(article, "reddit")
-    store = FakeStore()
-    for article_id in (1, 2):  # two articles: two submissions, two comment chains
-        store.add_threads("main", threads, due=datetime.now(UTC), article=article_id)
-    real = RedditPlatform(_account(standin), _Sessions(), timeout=0.5)
+    store = open_store(f"sqlite:///{tmp_path}/s.db")
+    now = datetime.now(UTC)
+    for n in range(2):  # two articles: two submissions, two comment chains
+        store.enqueue(
+            article, source=f"{SEED}#{n}", threads=threads,
+            due={("reddit", i): now for i in range(len(threads))}, spacing=timedelta(0),
+            accounts={"reddit": "main"}, subreddit="sharebot_test", now=now,
+        )  # fmt: skip
+    # The stand-in's listings show a write at once (no lag armed): a 1-s listing lag keeps
+    # this real-time test from waiting a minute after each send that never landed.
+    real = RedditPlatform(
+        _account(standin), _Sessions(), timeout=0.5, listing_lag=timedelta(seconds=1)
+    )
     plat = CrashingPlatform(real, random.Random(5), rate=0.25)
     opts = PublishOptions(
         owner="t", concurrency=2, lease=timedelta(seconds=1), backoff_base=0.05,
@@ -111,19 +125,23 @@ def test_seed_article_lands_exactly_once_despite_faults_and_crashes(standin):
     )  # fmt: skip
     pub = Publisher(store, lambda n, a: plat, {"reddit": ["main"]}, opts, rng=random.Random(2))
     try:
-        _drive(pub, store, datetime.now(UTC) + timedelta(seconds=90))
+        _drive_store(pub, store, datetime.now(UTC) + timedelta(seconds=90))
     finally:
         pub.close()
-    rows = list(store.rows.values())
-    assert {r.state for r in rows} == {"published"}, [(r.id, r.state, r.error) for r in rows]
+    posts = {p.id: p for p in store.list_posts(limit=1000)}
+    store.close()
+    assert {p.state for p in posts.values()} == {"published"}, [
+        (p.id, p.state, p.error) for p in posts.values()
+    ]
     things = standin.world.things
-    assert len(things) == len(rows), "a post was duplicated or lost"
-    for row in rows:
-        data = things[row.ref.uri]
-        body = data.get("selftext") if row.ref.uri.startswith("t3_") else data.get("body")
-        assert body.count(f"(#sb-{row.key})") == 1 and row.draft.text in body
-        if row.parent is not None:
-            assert data["parent_id"] == store.rows[row.parent].ref.uri
+    assert len(things) == len(posts), "a post was duplicated or lost"
+    for post in posts.values():
+        assert post.uri is not None
+        data = things[post.uri]
+        body = data.get("selftext") if post.uri.startswith("t3_") else data.get("body")
+        assert body.count("(#sb-") == 1 and post.text in body
+        if post.parent_post_id is not None:
+            assert data["parent_id"] == posts[post.parent_post_id].uri
     assert plat.crashes >= 3
     assert sum(f.fired for f in standin.faults.values()) >= 3
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.errors import AuthError, RateLimitedError, RejectedError, TransientError
+from bot.errors import AmbiguousError, AuthError, RateLimitedError, RejectedError, TransientError
 from bot.platforms.base import Outgoing, Ref
 from bot.platforms.reddit import RedditPlatform
 from bot.sandbox.reddit.standin import RedditStandin, start_standin
@@ -188,16 +188,21 @@ def test_unknown_flair_text(standin: RedditStandin, platform: RedditPlatform) ->
 def test_5xx_on_read_is_transient(
     standin: RedditStandin, platform: RedditPlatform, status: int
 ) -> None:
+    """Transient as a read; inside reconcile the outcome stays unknown (not "absent")."""
     standin.set_fault("server_error", status=status, scope="read")
     with pytest.raises(TransientError, match=f"HTTP {status} on GET"):
+        platform._call("GET", "user/sharebot_test/submitted")
+    with pytest.raises(AmbiguousError, match=f"could not read .*HTTP {status} on GET"):
         platform.reconcile(submission())
-    assert standin.counters["GET /user/{name}/submitted"] == 1  # not retried by prawcore
+    assert standin.counters["GET /user/{name}/submitted"] == 2  # not retried by prawcore
 
 
 def test_timeout_on_read_is_transient(standin: RedditStandin) -> None:
     adapter = RedditPlatform(make_account(standin), MemorySessions(), timeout=0.3)
     standin.set_fault("slow_reply", scope="read")
     with pytest.raises(TransientError, match="ReadTimeout"):
+        adapter._call("GET", "api/v1/me")
+    with pytest.raises(AmbiguousError, match=r"could not read .*ReadTimeout"):
         adapter.reconcile(submission())
     adapter.close()
 

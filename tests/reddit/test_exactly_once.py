@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import praw
@@ -19,8 +20,8 @@ from bot.sandbox.reddit.standin import (
     start_standin,
 )
 from bot.threads import PostDraft
-from tests.reddit.conftest import NOW, MemorySessions, make_account
-from tests.reddit.helpers import Publisher, article_thread, with_title
+from tests.reddit.conftest import MemorySessions, make_account
+from tests.reddit.helpers import article_thread, with_title
 
 FAULTS: dict[str, dict[str, dict[str, Any]]] = {
     "create_then_502": {"create_then_502": {"every": 3}},
@@ -33,23 +34,78 @@ def writes(standin: RedditStandin) -> int:
     return standin.counters["POST /api/submit"] + standin.counters["POST /api/comment"]
 
 
+class Counting:
+    """The real adapter, counting sends and unknown outcomes."""
+
+    def __init__(self, real: RedditPlatform) -> None:
+        self.real, self.name, self.limits = real, real.name, real.limits
+        self.sends = self.ambiguous = 0
+
+    def prepare(self, draft: Any, key: str, now: Any) -> dict[str, Any]:
+        return self.real.prepare(draft, key, now)
+
+    def send(self, post: Outgoing) -> Any:
+        self.sends += 1
+        try:
+            return self.real.send(post)
+        except AmbiguousError:
+            self.ambiguous += 1
+            raise
+
+    def reconcile(self, post: Outgoing) -> Any:
+        return self.real.reconcile(post)
+
+    def close(self) -> None:
+        self.real.close()
+
+
 @pytest.mark.parametrize("faults", FAULTS.values(), ids=FAULTS.keys())
-def test_thirty_posts_give_thirty_things(faults: dict[str, dict[str, Any]]) -> None:
+def test_thirty_posts_give_thirty_things(faults: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    """The real Publisher over the real store: every unknown outcome is reconciled, and
+    every send is exactly one HTTP write (the transport never repeats one)."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.publish import Publisher, PublishOptions
+    from bot.store import open_store
+    from tests.store.helpers import article
+
     with start_standin(**faults) as standin:
         # A short client timeout so "slow_reply" answers after the client gave up.
-        adapter = RedditPlatform(
-            make_account(standin), MemorySessions(), clock=lambda: NOW, timeout=0.5
+        offset = [timedelta(0)]  # one clock for the publisher, the adapter and the stand-in
+
+        def clock() -> datetime:
+            return datetime.now(UTC) + offset[0]
+
+        adapter = Counting(
+            RedditPlatform(make_account(standin), MemorySessions(), clock=clock, timeout=0.5)
         )
-        publisher = Publisher(adapter)
+        store = open_store(f"sqlite:///{tmp_path}/s.db")
+        now = datetime.now(UTC)
         for n in range(10):  # 10 threads x (1 submission + 2 comments) = 30 posts
             thread = with_title(article_thread(), f"Article {n}")
             thread = type(thread)(platform="reddit", section=0, posts=thread.posts[:3])
-            publisher.publish(thread, prefix=f"a{n}")
-        adapter.close()
-        assert standin.count("t3") + standin.count("t1") == 30
+            store.enqueue(
+                article(f"A{n}", sections=1), source=f"a{n}", threads=[thread],
+                due={("reddit", 0): now}, spacing=timedelta(0), accounts={"reddit": "main"},
+                subreddit="sharebot_test", now=now,
+            )  # fmt: skip
+        options = PublishOptions(owner="t", concurrency=2, backoff_base=1.0, backoff_max=2.0,
+                                 max_ambiguous=10)  # fmt: skip
+        pub = Publisher(store, lambda p, a: adapter, {"reddit": ["main"]}, options,
+                        clock=clock)  # fmt: skip
+        for _ in range(40):
+            pub.run_until_idle()
+            if set(store.counts()) == {"published"}:
+                break
+            offset[0] += timedelta(minutes=2)  # past any backoff and the listing lag
+            standin.advance(120)
+        pub.close()
+        counts = store.counts()
+        store.close()
+        assert counts == {"published": 30}
         assert (standin.count("t3"), standin.count("t1")) == (10, 20)
-        assert publisher.ambiguous >= 5  # the faults did strike
-        assert writes(standin) == publisher.sends  # one HTTP write per send, no transport retry
+        assert adapter.ambiguous >= 5  # the faults did strike
+        assert writes(standin) == adapter.sends  # one HTTP write per send, no transport retry
 
 
 def test_write_after_5xx_is_ambiguous_and_sent_once(

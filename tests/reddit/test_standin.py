@@ -77,12 +77,21 @@ def test_comment_limit_is_10000(standin: RedditStandin) -> None:
     ]
 
 
-def test_no_rate_limit_headers_unless_asked() -> None:
-    with start_standin() as quiet, start_standin(ratelimit_headers=True) as loud:
+def test_rate_limit_headers_as_recorded_unless_turned_off() -> None:
+    """Every OAuth answer counts against a 600-s window: remaining falls, used rises, reset
+    is the window's end (as in the recordings); none on 5xx; none when turned off."""
+    with start_standin(ratelimit_headers=False) as quiet, start_standin() as loud:
         assert not any(
             h.startswith("x-ratelimit") for h in post(quiet, "/api/del", id="t3_x").headers
         )
-        assert "x-ratelimit-remaining" in post(loud, "/api/del", id="t3_x").headers
+        seen = [post(loud, "/api/del", id="t3_x").headers for _ in range(3)]
+        assert [h["x-ratelimit-remaining"] for h in seen] == ["999.0", "998.0", "997.0"]
+        assert [h["x-ratelimit-used"] for h in seen] == ["1", "2", "3"]
+        assert all(0 < int(h["x-ratelimit-reset"]) <= 600 for h in seen)
+        loud.set_fault("server_error", status=503, times=1)
+        assert "x-ratelimit-used" not in post(loud, "/api/del", id="t3_x").headers
+        loud.advance(600)  # the next window
+        assert post(loud, "/api/del", id="t3_x").headers["x-ratelimit-used"] == "1"
 
 
 def test_fault_every_nth_and_times(standin: RedditStandin) -> None:

@@ -42,7 +42,9 @@ def test_key_and_prepared_fixed_at_first_claim_and_reclaimed_after_lease(store: 
     assert c1.outgoing.prepared["rkey"] == "r" + c1.outgoing.key
     assert claim(store, NOW + MIN / 2, owner="d2", prepare=prep) == []  # lease still held
     (c2,) = claim(store, NOW + 2 * MIN, owner="d2", prepare=prep)
-    assert c2.reclaimed and c2.attempts == 1 and c2.post_id == c1.post_id
+    # a claim whose process died is not an attempt, but it may have sent the post
+    assert c2.reclaimed and c2.attempts == 0 and c2.sent_before and c2.post_id == c1.post_id
+    assert c2.outgoing.first_sent_at == c2.outgoing.last_sent_at == NOW
     assert (c2.outgoing.key, dict(c2.outgoing.prepared)) == (
         c1.outgoing.key,
         dict(c1.outgoing.prepared),
@@ -205,3 +207,57 @@ def test_a_blocked_account_does_not_starve_the_others(store: Store) -> None:
     enqueue(store, [bluesky_thread(0, 1), *reddit_threads(1, 0)], gap=0 * MIN)
     store.block_account("bluesky", "b", None, "wrong password")  # the first due post
     assert [c.platform for c in claim(store, limit=1)] == ["reddit"]
+
+
+def test_counts_kept_apart_and_crashed_claims_are_not_attempts(store: Store) -> None:
+    """attempts = outcomes recorded; a claim whose process died adds only to the claim count
+    (so it is reconciled), transient and ambiguous outcomes are counted by kind."""
+    enqueue(store, [bluesky_thread(0, 1)])
+    t = NOW
+    for _ in range(6):  # a crash loop: six claims, each lease running out
+        (c,) = claim(store, t, lease=MIN)
+        t += 2 * MIN
+    assert (c.attempts, c.ambiguous, c.transient, c.sent_before) == (0, 0, 0, True)
+    assert c.outgoing.first_sent_at == NOW and c.outgoing.last_sent_at == t - 4 * MIN  # 5th
+    (c,) = claim(store, t, lease=MIN)
+    store.fail(c.post_id, "d1", error="503", retry_at=t, now=t, kind="transient")
+    (c,) = claim(store, t)
+    store.fail(c.post_id, "d1", error="timeout", retry_at=t, now=t, kind="ambiguous")
+    (c,) = claim(store, t)
+    store.fail(c.post_id, "d1", error="lag", retry_at=t, now=t, kind="deferred")
+    (c,) = claim(store, t)
+    assert (c.attempts, c.ambiguous, c.transient) == (2, 1, 1)
+    with pytest.raises(StoreError, match="unknown failure kind"):
+        store.fail(c.post_id, "d1", error="x", retry_at=t, now=t, kind="bogus")
+
+
+def test_retry_from_review_keeps_what_reconcile_needs(store: Store) -> None:
+    enqueue(store, [bluesky_thread(0, 1)])
+    (c,) = claim(store, prepare=Preparer())
+    store.fail(c.post_id, "d1", error="unknown", retry_at=None, now=NOW, review=True,
+               kind="ambiguous")  # fmt: skip
+    store.edit_post(c.post_id, c.outgoing.draft)  # an edit must not drop the record either
+    assert store.retry(f"p{c.post_id}", NOW + 9 * MIN) == 1
+    (again,) = claim(store, NOW + 10 * MIN, prepare=Preparer())
+    assert again.sent_before and again.ambiguous == 0 and again.attempts == 1
+    assert again.outgoing.key == c.outgoing.key
+    assert again.outgoing.prepared == c.outgoing.prepared
+    assert again.outgoing.first_sent_at == NOW  # the first send, not the retry
+
+
+def test_only_a_claim_that_may_have_sent_counts_as_a_send(store: Store) -> None:
+    """A transient error or a deferred look sent nothing: the claim is given back, and the
+    latest send time stays that of the claim that may have sent (so a lagging listing
+    is not waited for again and again)."""
+    enqueue(store, [bluesky_thread(0, 1)])
+    (c,) = claim(store, NOW)
+    store.fail(c.post_id, "d1", error="503", retry_at=NOW, now=NOW, kind="transient")
+    (c,) = claim(store, NOW + MIN)
+    assert not c.sent_before and c.outgoing.first_sent_at is None
+    store.fail(c.post_id, "d1", error="?", retry_at=NOW + MIN, now=NOW + MIN, kind="ambiguous")
+    (c,) = claim(store, NOW + 2 * MIN)
+    assert c.sent_before and c.outgoing.first_sent_at == c.outgoing.last_sent_at == NOW + MIN
+    store.fail(c.post_id, "d1", error="lag", retry_at=NOW + MIN, now=NOW + 2 * MIN,
+               kind="deferred")  # fmt: skip
+    (c,) = claim(store, NOW + 3 * MIN)
+    assert c.sent_before and c.outgoing.last_sent_at == NOW + MIN

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from bot.platforms.base import Ref
 from bot.store import Store, open_store
 from bot.store.engine import make_engine
-from bot.store.schema import MIGRATIONS, accounts, migrate, schema_migrations, share_links
+from bot.store.schema import (
+    MIGRATIONS,
+    accounts,
+    micros,
+    migrate,
+    schema_migrations,
+    share_links,
+)
 from tests.store.helpers import MIN, NOW, bluesky_thread, claim, enqueue, reddit_threads
 
 HEAD = list(range(1, len(MIGRATIONS) + 1))
@@ -133,3 +140,63 @@ def test_migration_9_adds_desk_users_sessions_and_submitters(store_url: str) -> 
     with store.read() as conn:
         assert list(conn.scalars(select(schema_migrations.c.version))) == HEAD
     store.close()
+
+
+def test_migration_12_counts_claims_apart_from_attempts(store_url: str) -> None:
+    """From the previous head: a post claimed twice (counted as two attempts then) keeps
+    them as claims that may have sent it, with its article's time as the first send bound;
+    an unclaimed post has none."""
+    from bot.store.schema import posts
+
+    engine = make_engine(store_url)
+    with engine.begin() as conn:
+        assert migrate(conn, MIGRATIONS[:11]) == list(range(1, 12))
+        columns = {c["name"] for c in inspect(conn).get_columns("posts")}
+    # migration 1 builds today's table: take it back to what migration 11 left
+    with engine.begin() as conn:
+        for name in ("claims", "transient", "first_sent_at", "last_sent_at"):
+            assert name in columns
+            conn.execute(text(f"ALTER TABLE posts DROP COLUMN {name}"))
+    old = Store(engine)
+    enqueue_sql(old)
+    old.close()
+    store = open_store(store_url)
+    with store.read() as conn:
+        rows = {r.id: r for r in conn.execute(select(posts))}
+    tried, fresh = rows[1], rows[2]
+    assert (tried.claims, tried.attempts, tried.transient) == (2, 2, 0)
+    assert tried.first_sent_at == NOW and tried.last_sent_at == NOW + MIN
+    assert (fresh.claims, fresh.first_sent_at) == (0, None)
+    (c,) = claim(store, NOW + 2 * MIN, platforms=["bluesky"])
+    assert c.post_id == 1 and c.sent_before and c.attempts == 2
+    store.close()
+
+
+def enqueue_sql(store: Store) -> None:
+    """An article with two posts written as the schema of migration 4 had them."""
+    with store.write() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO articles (id, source, content_hash, title, slug, data, created_at)"
+                " VALUES (1, 's', 'h', 'T', 't', '{}', :t)"
+            ),
+            {"t": micros(NOW)},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO threads (id, article_id, platform, account, idx, section, continues)"
+                " VALUES (1, 1, 'bluesky', 'b', 0, 0, false)"
+            )
+        )
+        for pid, state, attempts in ((1, "failed", 2), (2, "queued", 0)):
+            conn.execute(
+                text(
+                    "INSERT INTO posts (id, thread_id, article_id, seq, platform, account, draft,"
+                    " due_at, state, attempts, next_attempt_at, ambiguous, updated_at,"
+                    " idem_key, prepared)"
+                    " VALUES (:id, 1, 1, :seq, 'bluesky', 'b', :draft, :t, :state, :a, :t, 0,"
+                    " :u, 'sbk', '{}')"
+                ),
+                {"id": pid, "seq": pid - 1, "draft": '{"text": "x"}', "t": micros(NOW),
+                 "state": state, "a": attempts, "u": micros(NOW + MIN)},
+            )  # fmt: skip

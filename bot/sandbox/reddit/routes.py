@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +34,8 @@ PATTERNS: list[tuple[str, str, re.Pattern[str]]] = [
         ("GET", "/comments/{id}", "(?:/[^/]*)?"),
         ("GET", "/user/{name}/submitted", ""),
         ("GET", "/user/{name}/comments", ""),
+        ("GET", "/r/{sr}/new", ""),
+        ("GET", "/", ""),
         ("GET", "/r/{sr}/api/link_flair_v2", ""),
         ("GET", "/api/v1/{sr}/post_requirements", ""),
     )
@@ -54,44 +55,50 @@ def match(method: str, path: str) -> tuple[str, dict[str, str]]:
 
 
 def access_token(standin: RedditStandin, handler: Handler, form: dict[str, str]) -> Reply:
-    """OAuth token endpoint: password and refresh_token grants (HTTP Basic client auth)."""
+    """OAuth token endpoint: password, refresh_token and client_credentials grants (HTTP
+    Basic client auth), answering as recorded."""
     client = handler.basic_auth()
     if client is None or standin.apps.get(client[0]) != client[1]:
         return Reply(401, {"message": "Unauthorized", "error": 401})
     grant = form.get("grant_type")
     if grant == "password":
+        if client[0] not in standin.script_apps:  # as recorded (prawcore's cassette)
+            return Reply(
+                200,
+                {
+                    "error_description": "Only script apps may use password auth",
+                    "error": "unauthorized_client",
+                },
+            )
         user = form.get("username", "")
         if standin.passwords.get(user) != form.get("password"):
-            # Keys as recorded (error + error_description, HTTP 200).
-            return Reply(
-                200, {"error": "invalid_grant", "error_description": "invalid username or password"}
-            )
-        token = standin.issue_token(user)
-        return Reply(
-            200, {"access_token": token, "token_type": "bearer", "expires_in": 3600, "scope": "*"}
-        )
+            # Modelled (no recording of a script app's wrong password): OAuth's error code.
+            return Reply(200, {"error": "invalid_grant"})
+        return Reply(200, _token(standin, user))
     if grant == "refresh_token":
         refreshed = standin.refresh_tokens.get(form.get("refresh_token", ""))
         if refreshed is None:
-            return Reply(400, {"error": 400})
-        body = {
-            "access_token": standin.issue_token(refreshed),
-            "token_type": "bearer",
-            "expires_in": 3600,
-            "refresh_token": form["refresh_token"],
-            "scope": "*",
-        }
+            return Reply(400, {"error": 400})  # as recorded
+        body = _token(standin, refreshed)
+        body["refresh_token"] = form["refresh_token"]
+        body["scope"] = body.pop("scope")  # key order as recorded
         return Reply(200, body)
     if grant == "client_credentials":
-        token = standin.issue_token("")
-        return Reply(
-            200, {"access_token": token, "token_type": "bearer", "expires_in": 3600, "scope": "*"}
-        )
+        return Reply(200, _token(standin, ""))
     return Reply(200, {"error": "unsupported_grant_type"})
 
 
+def _token(standin: RedditStandin, user: str) -> dict[str, Any]:
+    return {
+        "access_token": standin.issue_token(user),
+        "token_type": "bearer",
+        "expires_in": standin.token_lifetime,
+        "scope": "*",
+    }
+
+
 def me(standin: RedditStandin, handler: Handler, *_: Any) -> Reply:
-    now = float(int(time.time()))
+    now = float(int(standin.world.clock()))
     return Reply(
         200,
         {
@@ -161,6 +168,7 @@ def submit(
     assert sub is not None
     flair = next((f for f in sub.flairs if f["id"] == form.get("flair_id")), None)
     data = standin.world.add_submission(
+        **standin.spam_fields(sub.name),
         sr=sub.name,
         title=form["title"],
         selftext=form.get("text", ""),
@@ -193,9 +201,16 @@ def comment(
         raise api_errors(["NO_TEXT", "we need something here", "text"])
     if len(text) > COMMENT_MAX:
         raise api_errors(["TOO_LONG", f"this is too long (max: {COMMENT_MAX})", "text"])
-    data = standin.world.add_comment(parent=parent, body=text)
+    refusal = standin.world.reply_refusal(parent)
+    if refusal is not None:
+        raise api_errors(refusal)
+    spam = standin.spam_fields(parent)
+    data = standin.world.add_comment(parent=parent, body=text, **spam)
     post_faults(standin, handler, "POST", "/api/comment")
-    return Reply(200, {"json": {"errors": [], "data": {"things": [thing(data)]}}})
+    # As recorded (praw's test_reply__none): a comment the spam filter took is accepted
+    # with no thing in the answer (modelled: the recording does not say why).
+    things = [] if spam else [thing(data)]
+    return Reply(200, {"json": {"errors": [], "data": {"things": things}}})
 
 
 def editusertext(
@@ -236,11 +251,17 @@ def comments(standin: RedditStandin, _h: Handler, args: dict[str, str], _q: Any,
     data = standin.world.things.get(f"t3_{args['id']}")
     if data is None:
         raise NOT_FOUND
-    return Reply(200, [listing([thing(dict(data))]), listing(standin.world.tree(data["name"]))])
+    comments = listing(standin.world.tree(data["name"]))
+    comments["data"]["dist"] = None  # as recorded: only the submission's listing counts
+    return Reply(200, [listing([thing(dict(data))]), comments])
 
 
 def _user_listing(standin: RedditStandin, name: str, kind: str, query: dict[str, str]) -> Reply:
-    items = standin.world.by_author(name, kind)
+    return _page(standin.world.by_author(name, kind, lag=standin.listing_lag), query)
+
+
+def _page(items: list[dict[str, Any]], query: dict[str, str]) -> Reply:
+    """One page of a listing: ``limit`` (at most 100) things after the ``after`` fullname."""
     after = query.get("after")
     if after:
         names = [d["name"] for d in items]
@@ -260,6 +281,28 @@ def user_comments(
     standin: RedditStandin, _h: Handler, args: dict[str, str], query: dict[str, str], _f: Any
 ) -> Reply:
     return _user_listing(standin, args["name"], "t1", query)
+
+
+def subreddit_new(
+    standin: RedditStandin, _h: Handler, args: dict[str, str], query: dict[str, str], _f: Any
+) -> Reply:
+    if standin.world.subreddit(args["sr"]) is None:
+        raise NOT_FOUND
+    return _page(standin.world.in_subreddit(args["sr"]), query)
+
+
+def front_page(
+    standin: RedditStandin, _h: Handler, _a: Any, query: dict[str, str], _f: Any
+) -> Reply:
+    """The front page: every subreddit's submissions, newest first (no ranking modelled)."""
+    with standin.world.lock:
+        subs = list(standin.world.subreddits.values())
+    items = sorted(
+        (d for sub in subs for d in standin.world.in_subreddit(sub.name)),
+        key=lambda d: d["created_utc"],
+        reverse=True,
+    )
+    return _page(items, query)
 
 
 def link_flair(
@@ -290,6 +333,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/comments/{id}"): comments,
     ("GET", "/user/{name}/submitted"): submitted,
     ("GET", "/user/{name}/comments"): user_comments,
+    ("GET", "/r/{sr}/new"): subreddit_new,
+    ("GET", "/"): front_page,
     ("GET", "/r/{sr}/api/link_flair_v2"): link_flair,
     ("GET", "/api/v1/{sr}/post_requirements"): post_requirements,
 }

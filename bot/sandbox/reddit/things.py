@@ -6,6 +6,7 @@ import copy
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,10 +77,16 @@ def _b36(n: int) -> str:
     return out or "0"
 
 
-class World:
-    """Everything the stand-in stores. Thread-safe: one lock around every change."""
+LISTING_CAP = 1000  # Reddit lists at most the newest 1,000 things of any listing
 
-    def __init__(self, username: str) -> None:
+
+class World:
+    """Everything the stand-in stores. Thread-safe: one lock around every change.
+
+    ``clock`` gives the stand-in's time (epoch seconds); tests move it forward."""
+
+    def __init__(self, username: str, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
         self.username = username
         self.lock = threading.RLock()
         self.subreddits: dict[str, Subreddit] = {}
@@ -110,8 +117,8 @@ class World:
             url=f"/r/{sub.name}/",
             title=sub.name,
             subreddit_type="public" if sub.allowed else "restricted",
-            created=time.time(),
-            created_utc=time.time(),
+            created=self.clock(),
+            created_utc=self.clock(),
         )
         return data
 
@@ -121,7 +128,7 @@ class World:
             sub = self.subreddit(sr) or self.add_subreddit(sr)
             data = copy.deepcopy(shapes.SUBMISSION)
             tid = fields.pop("id", None) or self.new_id()
-            now = float(int(time.time()))
+            now = float(int(self.clock()))
             permalink = f"/r/{sub.name}/comments/{tid}/{_slug(title)}/"
             url = fields.pop("url", None)
             data.update(
@@ -154,7 +161,7 @@ class World:
             link = up if parent.startswith("t3_") else self.things[up["link_id"]]
             data = copy.deepcopy(shapes.COMMENT)
             cid = fields.pop("id", None) or self.new_id()
-            now = float(int(time.time()))
+            now = float(int(self.clock()))
             data.update(
                 id=cid,
                 name=f"t1_{cid}",
@@ -186,7 +193,7 @@ class World:
         with self.lock:
             data = self.things[fullname]
             data["selftext" if fullname.startswith("t3_") else "body"] = text
-            data["edited"] = float(int(time.time()))
+            data["edited"] = float(int(self.clock()))
             return data
 
     def delete(self, fullname: str) -> None:
@@ -196,16 +203,53 @@ class World:
                 return
             data["author"] = "[deleted]"
             data["selftext" if fullname.startswith("t3_") else "body"] = "[deleted]"
+            if fullname.startswith("t3_"):
+                data["removed_by_category"] = "deleted"
 
-    def by_author(self, name: str, kind: str) -> list[dict[str, Any]]:
-        """The author's things of one kind, newest first."""
+    def by_author(self, name: str, kind: str, *, lag: float = 0.0) -> list[dict[str, Any]]:
+        """The author's things of one kind, newest first, as Reddit lists them: at most
+        LISTING_CAP, and only those older than ``lag`` seconds (listings lag behind writes;
+        modelled, not recorded). Spam-filtered things stay visible to their author."""
+        seen_before = self.clock() - lag
         with self.lock:
             found = [
                 d
                 for n, d in self.things.items()
-                if n.startswith(kind + "_") and d["author"].lower() == name.lower()
+                if n.startswith(kind + "_")
+                and d["author"].lower() == name.lower()
+                and d["created_utc"] <= seen_before
             ]
-        return found[::-1]
+        return found[::-1][:LISTING_CAP]
+
+    def in_subreddit(self, sr: str) -> list[dict[str, Any]]:
+        """A subreddit's submissions, newest first, without spam-filtered or deleted ones."""
+        with self.lock:
+            found = [
+                d
+                for n, d in self.things.items()
+                if n.startswith("t3_")
+                and d["subreddit"].lower() == sr.lower()
+                and not d.get("removed_by_category")
+            ]
+        return found[::-1][:LISTING_CAP]
+
+    def reply_refusal(self, parent: str) -> list[str] | None:
+        """Reddit's error item for a reply to ``parent``, or None when a reply may go there.
+
+        Modelled on Reddit's documented error codes (r2's errors list); no recording has
+        them: a deleted post or comment, a locked thread, an archived (too old) thread."""
+        with self.lock:
+            up = self.things[parent]
+            link = up if parent.startswith("t3_") else self.things[up["link_id"]]
+        if link.get("removed_by_category") == "deleted" or link["author"] == "[deleted]":
+            return ["DELETED_LINK", "the link you are commenting on has been deleted", "parent"]
+        if up is not link and up["author"] == "[deleted]":
+            return ["DELETED_COMMENT", "that comment has been deleted", "parent"]
+        if link.get("archived"):
+            return ["TOO_OLD", "that's a piece of history now; it's too old to reply to", "parent"]
+        if link.get("locked") or up.get("locked"):
+            return ["THREAD_LOCKED", "Comments are locked.", "parent"]
+        return None
 
     def children(self, parent: str) -> list[dict[str, Any]]:
         with self.lock:
