@@ -27,10 +27,10 @@ class FakeClaim:
     attempts: int
     reclaimed: bool
     due_at: datetime
-    paced: bool = False
     ambiguous: int = 0
     transient: int = 0
     sent_before: bool = False
+    paced: bool = False
 
 
 @dataclass
