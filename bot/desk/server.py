@@ -42,6 +42,7 @@ def create_app(app: App, *, secure_cookies: bool = False) -> Starlette:
         Route("/posts/{post_id:int}/restore", posts.restore, methods=["POST"]),
         Route("/posts/{post_id:int}/publish-now", posts.publish_now, methods=["POST"]),
         Route("/status", status.status, methods=["GET"]),
+        Route("/status/check", status.check_account, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     web = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
