@@ -19,8 +19,10 @@ servers: $(STAMP)
 	@$(PY) -m bot.sandbox.node >/dev/null
 	@$(PY) -m bot.sandbox.appview >/dev/null
 
+# Publishes the sample article to the local sandbox, then keeps it up (the desk, the PDS)
+# until Ctrl-C so the published threads can be looked at.
 demo: $(STAMP) servers
-	$(VENV)/bin/sharebot run --sandbox
+	$(VENV)/bin/sharebot run --sandbox --keep
 
 test: $(STAMP) servers lint
 	$(PY) -m pytest -q -p no:cacheprovider
