@@ -2,7 +2,8 @@
 their threads' roots, with a fresh lead (the title, then section headings; never a copy of
 an earlier post), in the next free slot outside quiet hours, at most ``max_reshares``
 times. Re-shares are ordinary posts (exactly once, in the queue, cancellable). Reddit gets
-none: communities remove reposts. Without engagement stats the sections take turns.
+none: communities remove reposts. The section readers engaged with most (engagement stats)
+is the one quoted; before any engagement the sections take turns.
 """
 
 from __future__ import annotations
@@ -79,15 +80,32 @@ def reshare_due(store: Store, settings: Settings, now: datetime) -> list[int]:
     return done
 
 
+def best_section(store: Store, article_id: int) -> int | None:
+    """The section whose Bluesky posts readers engaged with most (likes + reposts + replies +
+    quotes in each post's newest stats snapshot); None before any engagement."""
+    totals: dict[int, int] = {}
+    for row in store.newest_snapshots(article_id):
+        if row.newest == 1 and row.platform == "bluesky":
+            counts = row.counts
+            found = (counts.likes, counts.reposts, counts.replies, counts.quotes)
+            totals[row.section] = totals.get(row.section, 0) + sum(n or 0 for n in found)
+    if not totals or max(totals.values()) == 0:
+        return None
+    return max(sorted(totals), key=lambda section: totals[section])
+
+
 def _queue_one(
     store: Store, settings: Settings, item: Evergreen, roots: list[PostView], now: datetime
 ) -> bool:
-    root = roots[item.reshares % len(roots)]
+    sections = store.thread_sections(item.article_id)
+    best = best_section(store, item.article_id)
+    favourites = [r for r in roots if sections.get(r.thread_id) == best]
+    root = favourites[0] if favourites else roots[item.reshares % len(roots)]
     view = store.get_article(item.article_id)
     article = from_dict(dict(view.data))
-    section = store.thread_sections(item.article_id).get(root.thread_id, 0)
+    section = sections.get(root.thread_id, 0)
     heading = article.sections[section].heading if section < len(article.sections) else None
-    subject = article.title if item.reshares == 0 or not heading else heading
+    subject = article.title if (item.reshares == 0 and not favourites) or not heading else heading
     lead = LEADS[item.reshares % len(LEADS)]
     limit = (BLUESKY_LIMITS.max_graphemes or 300) - len(lead)
     text = lead.format(cut_graphemes(subject, limit))
