@@ -132,9 +132,15 @@ class RedditPlatform:
         self.short_url = short_url or default_short
         self._reddit: Any = None
         self._http: Any = None  # our requests.Session, handed to prawcore's requestor
-        self._budget = RateBudget()
+        self._budget = RateBudget(follow=self._follow_budget)
         self._username = account.username
         self._cache: dict[str, tuple[datetime, Any]] = {}
+
+    def _follow_budget(self, view: dict[str, Any]) -> None:
+        """Let the stored budget follow Reddit's own count (a store that keeps budgets)."""
+        follow = getattr(self.sessions, "follow_budget", None)
+        if follow is not None:
+            follow(PLATFORM, self.account.name, self.clock(), **view)
 
     # --- Platform protocol ------------------------------------------------------
     def prepare(self, draft: PostDraft, key: str, now: datetime) -> dict[str, Any]:

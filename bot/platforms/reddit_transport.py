@@ -20,9 +20,12 @@ until the reset instead (budgets are data, spent before a request).
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.errors import RejectedError
@@ -45,6 +48,11 @@ def _refused(exc: BaseException) -> bool:
     return "NewConnectionError" in text or "Connection refused" in text
 
 
+log = logging.getLogger("sharebot.reddit")
+FOLLOW_BELOW = 0.1  # follow Reddit's count once less than this share of its window is left
+WINDOW = timedelta(minutes=10)  # Reddit counts requests per OAuth client over 10 minutes
+
+
 @dataclass
 class RateBudget:
     """Reddit's ``x-ratelimit-remaining``/``-reset`` as last seen.
@@ -56,15 +64,29 @@ class RateBudget:
 
     remaining: float | None = None
     reset_at: float = 0.0  # time.monotonic() when the window resets
+    # Called with Reddit's view of its window (bot.budget.follow's keywords) once little is
+    # left, so the account's stored budget follows what Reddit counts.
+    follow: Callable[[dict[str, Any]], None] | None = None
 
     def observe(self, headers: Any) -> None:
         if "x-ratelimit-remaining" not in headers:
             return
         try:
             self.remaining = float(headers["x-ratelimit-remaining"])
-            self.reset_at = time.monotonic() + float(headers.get("x-ratelimit-reset", 0))
+            reset = float(headers.get("x-ratelimit-reset", 0))
+            used = float(headers.get("x-ratelimit-used", 0))
         except ValueError:
             return
+        self.reset_at = time.monotonic() + reset
+        capacity = used + self.remaining
+        if self.follow is not None and capacity and self.remaining < capacity * FOLLOW_BELOW:
+            resets = datetime.now(UTC) + timedelta(seconds=reset)
+            view = {"remaining_units": int(self.remaining), "capacity": int(capacity),
+                    "reset": resets, "window": WINDOW}  # fmt: skip
+            try:
+                self.follow(view)
+            except Exception as exc:  # bookkeeping must never break a request
+                log.warning("following Reddit's rate-limit view failed: %s", exc)
 
     def exhausted_for(self) -> float | None:
         """Seconds until the window resets when no request is left, else None."""
