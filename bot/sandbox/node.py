@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.errors import ConfigError
@@ -39,25 +40,31 @@ def sandbox_home() -> Path:
     return cache / "sharebot" / "sandbox"
 
 
-def install_dir() -> Path:
-    """The folder for this lock file's packages (its name carries the lock's hash)."""
-    digest = hashlib.sha256(LOCK_FILE.read_bytes()).hexdigest()[:12]
-    return sandbox_home() / f"node-{digest}"
+def install_dir(lock_file: Path = LOCK_FILE, prefix: str = "node") -> Path:
+    """The folder for a lock file's packages (its name carries the lock's hash)."""
+    digest = hashlib.sha256(lock_file.read_bytes()).hexdigest()[:12]
+    return sandbox_home() / f"{prefix}-{digest}"
 
 
-def ensure_installed(*, quiet: bool = True) -> Path:
-    """The ``node_modules`` folder for the pinned packages, running ``npm ci`` only the first
-    time (ConfigError naming what is missing when node or npm are not installed)."""
-    target = install_dir()
+def installed_once(target: Path, install: Callable[[Path], None]) -> Path:
+    """``target/node_modules``, running ``install(target)`` only when no stamp says it ran
+    to completion; concurrent callers wait on one file lock, then find the stamp."""
     modules = target / "node_modules"
     if (target / STAMP).is_file():
         return modules
     target.mkdir(parents=True, exist_ok=True)
     with open(target / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # a second installer waits, then finds the stamp
+        fcntl.flock(lock, fcntl.LOCK_EX)
         if not (target / STAMP).is_file():
-            _npm_ci(target, quiet=quiet)
+            install(target)
+            (target / STAMP).write_text("ok\n")
     return modules
+
+
+def ensure_installed(*, quiet: bool = True) -> Path:
+    """The ``node_modules`` folder for the pinned packages, running ``npm ci`` only the first
+    time (ConfigError naming what is missing when node or npm are not installed)."""
+    return installed_once(install_dir(), lambda target: _npm_ci(target, quiet=quiet))
 
 
 def _npm_ci(target: Path, *, quiet: bool) -> None:
@@ -77,7 +84,6 @@ def _npm_ci(target: Path, *, quiet: bool) -> None:
     if done.returncode != 0:
         tail = (done.stderr or b"")[-2000:].decode(errors="replace")
         raise ConfigError(f"npm ci in {target} failed ({done.returncode}): {tail}")
-    (target / STAMP).write_text("ok\n")
 
 
 if __name__ == "__main__":
