@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean servers
+.PHONY: demo test lint bench clean servers pds
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,15 +13,17 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q -e '.[test]'
 	touch $(STAMP)
 
-# The sandbox's npm packages (the Bluesky PDS; the dev-env test network with its Node 22):
-# installed once per lock file into .sandbox/.
-servers: $(STAMP)
+# The sandbox's npm packages, installed once per lock file into .sandbox/: the Bluesky PDS
+# (the demo and the tests), and the dev-env test network with its Node 22 (the tests).
+pds: $(STAMP)
 	@$(PY) -m bot.sandbox.node >/dev/null
+
+servers: pds
 	@$(PY) -m bot.sandbox.appview >/dev/null
 
 # Publishes the sample article to the local sandbox, then keeps it up (the desk, the PDS)
 # until Ctrl-C so the published threads can be looked at.
-demo: $(STAMP) servers
+demo: $(STAMP) pds
 	$(VENV)/bin/sharebot run --sandbox --keep
 
 test: $(STAMP) servers lint
