@@ -15,6 +15,7 @@ import binascii
 import os
 import secrets
 import stat
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +68,7 @@ class KeySource:
         if not self.path.exists():
             if not create:
                 return None
-            write_key_file(self.path, new_key_text())
+            create_key_file(self.path, new_key_text())
         return decode_key(_read_private(self.path), str(self.path))
 
 
@@ -91,18 +92,35 @@ def default_key_source(env: Mapping[str, str] | None = None) -> KeySource:
     return key_source(env.get("SHAREBOT_DATA_DIR") or "data", "", env)
 
 
-def write_key_file(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` with mode 0600, atomically (a new file renamed over)."""
+def _private_temp(path: Path, text: str) -> str:
+    """A new 0600 file beside ``path`` holding ``text`` (a unique name: concurrent writers
+    never share one); its path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".new")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         os.fchmod(fd, 0o600)
         os.write(fd, (text + "\n").encode())
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(tmp, path)
+    return tmp
+
+
+def write_key_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` with mode 0600, atomically (a new file renamed over)."""
+    os.replace(_private_temp(path, text), path)
+
+
+def create_key_file(path: Path, text: str) -> None:
+    """Create ``path`` holding ``text`` unless it exists: processes starting together (two
+    daemons) race here, the first link wins and every one then reads that key."""
+    tmp = _private_temp(path, text)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
 
 
 def _read_private(path: Path) -> str:

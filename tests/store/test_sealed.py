@@ -107,3 +107,32 @@ def test_reseal_moves_sessions_to_the_new_key(store_url: str, tmp_path: Path) ->
         dropped = conn.scalar(select(accounts.c.session).where(accounts.c.account == "z"))
     assert dropped is None
     after.close()
+
+
+def test_processes_creating_the_key_together_all_get_the_one_key(tmp_path: Path) -> None:
+    """Two daemons starting on a fresh data folder both create the key file: the first
+    wins, both read its key, nothing fails (a shared temporary name once made one fail)."""
+    import threading
+
+    from bot.secretkey import KeySource
+
+    path = tmp_path / "data" / "secret.key"
+    barrier = threading.Barrier(8)
+    keys: list[bytes | None] = []
+    errors: list[BaseException] = []
+
+    def create() -> None:
+        barrier.wait()
+        try:
+            keys.append(KeySource(path).load(create=True))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=create) for _ in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+    assert errors == [] and len(keys) == 8 and len(set(keys)) == 1
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in path.parent.iterdir()] == ["secret.key"]  # no temporary left
