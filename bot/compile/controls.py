@@ -35,9 +35,10 @@ def apply(threads: Sequence[ThreadDraft], article: Article, settings: Settings,
     """``threads`` with Bluesky reader controls set, and ``langs(post)`` as each post's
     languages (the compiler's when None); other platforms as they are. ConfigError for a
     bad value, before anything is queued."""
-    gate = _replies(chosen, article, settings)
-    quotes = _first(chosen.quotes, article.options.quotes, settings.quotes)
-    labels = _labels(chosen, article, settings)
+    options = article.options
+    gate = _written(chosen.replies, options.replies, settings.replies, parse_replies, "--replies")
+    quotes = _first(chosen.quotes, options.quotes, settings.quotes)
+    labels = _written(chosen.labels, options.labels, settings.labels, parse_labels, "--label")
     out = []
     for thread in threads:
         if thread.platform != "bluesky":
@@ -57,21 +58,19 @@ def _first(*values: Any) -> Any:
     return next(v for v in values if v is not None)
 
 
-def _replies(chosen: Controls, article: Article, settings: Settings) -> tuple[str, ...] | None:
-    written = chosen.replies if chosen.replies is not None else article.options.replies
+def _written(
+    chosen: Sequence[str] | None,
+    front: Sequence[str] | None,
+    default: Any,
+    parse: Callable[[Sequence[str]], Any],
+    key: str,
+) -> Any:
+    """The command line's words, else front-matter's, parsed (ConfigError naming ``key``);
+    the configuration's parsed ``default`` when neither wrote any."""
+    written = chosen if chosen is not None else front
     if written is None:
-        return settings.replies
+        return default
     try:
-        return parse_replies(written)
+        return parse(written)
     except ValueError as exc:
-        raise ConfigError(str(exc), key="--replies") from None
-
-
-def _labels(chosen: Controls, article: Article, settings: Settings) -> tuple[str, ...]:
-    written = chosen.labels if chosen.labels is not None else article.options.labels
-    if written is None:
-        return settings.labels
-    try:
-        return parse_labels(written)
-    except ValueError as exc:
-        raise ConfigError(str(exc), key="--label") from None
+        raise ConfigError(str(exc), key=key) from None
