@@ -100,7 +100,7 @@ class PathRunner:
     (timed: claim, send, confirm-and-claim-next, ..., the idle check)."""
 
     def __init__(self, platform: BlueskyPlatform, tmp: str) -> None:
-        self.store = open_store(f"sqlite:///{tmp}/path.db")
+        self.store = open_store(f"sqlite:///{tmp}/path.db", in_flight=1)  # as the App opens it
         options = PublishOptions(owner="bench", concurrency=1)
         self.pub = Publisher(self.store, lambda n, a: platform, {"bluesky": ["bench"]}, options)
 

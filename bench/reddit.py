@@ -72,7 +72,7 @@ class PathRunner:
     ``run_until_idle`` (claim, send, confirm-and-claim-next, ..., the idle check)."""
 
     def __init__(self, adapter: RedditPlatform, comments: int, tmp: str) -> None:
-        self.store = open_store(f"sqlite:///{tmp}/path.db")
+        self.store = open_store(f"sqlite:///{tmp}/path.db", in_flight=1)  # as the App opens it
         self.start = datetime.now(UTC)
         section = Section("Bench", 2, ("Bench",), "bench", (Paragraph("x"),))
         article = Article("B", "https://example.org/b", "en", (), None, None, (section,))

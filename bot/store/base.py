@@ -83,11 +83,7 @@ class StoreBase:
 
     # --- accounts ---------------------------------------------------------------
     def _upsert_account(self, conn: Connection, platform: str, account: str, **values: Any) -> None:
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        stmt = dialect_insert(accounts).values(platform=platform, account=account, **values)
-        conn.execute(
-            stmt.on_conflict_do_update(index_elements=["platform", "account"], set_=values)
-        )
+        store_budgets.upsert(conn, platform, account, **values)
 
     def load_session(self, platform: str, account: str) -> str | None:
         """The saved login session of an account (None if there is none, or if it does not

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Integer,
-    Row,
     and_,
     bindparam,
     false,
@@ -29,6 +28,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from bot.platforms.base import Outgoing, Ref
 from bot.store.budgets import Budgets, Ledger, post_actions
+from bot.store.compiled import Statement
 from bot.store.schema import accounts, articles, posts, threads
 from bot.store.views import Claim, dumps, load_draft
 from bot.threads import PostDraft
@@ -178,12 +178,14 @@ def _claimable(
 
 
 @functools.lru_cache(maxsize=4)
-def _locking(dialect: str, platforms: tuple[str, ...] | None, by_article: bool) -> Select[Any]:
-    return _claimable(platforms, by_article, bounded=True, locking=dialect == "postgresql")
+def _locking(dialect: str, platforms: tuple[str, ...] | None, by_article: bool) -> Statement:
+    return Statement(
+        _claimable(platforms, by_article, bounded=True, locking=dialect == "postgresql")
+    )
 
 
 # Run once per claimed post, built once (building a statement costs as much as running it).
-_LEASE = (
+_LEASE = Statement(
     update(posts)
     .where(posts.c.id == bindparam("b_id", type_=Integer))
     .values(
@@ -226,7 +228,7 @@ def claim_due(
     shape = None if platforms is None else tuple(platforms)
     query = _locking(conn.dialect.name, shape, article_id is not None)
     fetch = limit if in_flight is None else limit + EXTRA_CANDIDATES
-    rows = conn.execute(query, {"now": now, "limit": fetch, "article_id": article_id}).all()
+    rows = query.rows(conn, {"now": now, "limit": fetch, "article_id": article_id})
     seen: set[int] = set()
     chosen = []
     for row in rows:  # the parent rule already keeps one post per thread; be sure anyway
@@ -245,27 +247,33 @@ def claim_due(
     ]
 
 
-def _key(row: Row[Any]) -> tuple[str, str]:
+def _key(row: Any) -> tuple[str, str]:
     return row.platform, row.account
 
 
 EXTRA_CANDIDATES = 8  # with ``in_flight``: more candidates, as busy accounts' are passed over
 
 
+# Live leases an owner holds, per account (built once: see _LEASE).
+_BUSY = Statement(
+    select(posts.c.platform, posts.c.account, func.count())
+    .where(
+        posts.c.state == "sending",
+        posts.c.lease_owner == bindparam("owner", type_=posts.c.lease_owner.type),
+        posts.c.lease_until > bindparam("now", type_=posts.c.lease_until.type),
+    )
+    .group_by(posts.c.platform, posts.c.account)
+)
+
+
 def _within(
-    conn: Connection, rows: list[Row[Any]], owner: str, now: datetime, in_flight: int
-) -> list[Row[Any]]:
+    conn: Connection, rows: list[Any], owner: str, now: datetime, in_flight: int
+) -> list[Any]:
     """``rows`` without those that would put an account over ``in_flight`` posts leased
     to ``owner`` (live leases only: a crashed worker's posts do not hold the account)."""
-    busy = conn.execute(
-        select(posts.c.platform, posts.c.account, func.count())
-        .where(
-            posts.c.state == "sending",
-            posts.c.lease_owner == owner,
-            posts.c.lease_until > now,
-        )
-        .group_by(posts.c.platform, posts.c.account)
-    )
+    if not rows:
+        return rows
+    busy = _BUSY.rows(conn, {"owner": owner, "now": now})
     count = {(p, a): int(n) for p, a, n in busy}
     out = []
     for row in rows:
@@ -277,7 +285,7 @@ def _within(
 
 def _claim_row(
     conn: Connection,
-    row: Row[Any],
+    row: Any,
     now: datetime,
     owner: str,
     lease: timedelta,
@@ -292,8 +300,8 @@ def _claim_row(
     else:
         raw = row.prepared
         prepared = json.loads(raw)
-    conn.execute(
-        _LEASE,
+    _LEASE.run(
+        conn,
         {
             "b_id": row.id,
             "b_owner": owner,
@@ -335,7 +343,7 @@ def _claim_row(
     )
 
 
-def _last_sent(row: Row[Any]) -> datetime | None:
+def _last_sent(row: Any) -> datetime | None:
     """When the latest claim that may have sent the post was taken: a claim whose lease ran
     out (its process died) was taken at its ``updated_at``; otherwise ``fail`` recorded it."""
     found: datetime | None = row.updated_at if row.state == "sending" else row.last_sent_at

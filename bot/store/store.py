@@ -22,6 +22,7 @@ from bot.secretkey import KeySource
 from bot.store import claims, editors, plan
 from bot.store.after import AfterPublishing
 from bot.store.budgets import Budgets
+from bot.store.compiled import Statement
 from bot.store.engine import check_sqlite, make_engine
 from bot.store.evergreen import EvergreenStore
 from bot.store.schema import (
@@ -41,7 +42,7 @@ FAIL_KINDS = ("transient", "ambiguous", "rate_limited", "auth", "rejected", "def
 
 # Statements run for every post, built once (building one costs as much as running it).
 _POST_BY_ID = select(posts).where(posts.c.id == bindparam("post_id", type_=Integer))
-_PUBLISH = (
+_PUBLISH = Statement(
     update(posts)
     .where(
         posts.c.id == bindparam("post_id", type_=Integer),
@@ -276,7 +277,7 @@ class Store(EvergreenStore, UserStore, AfterPublishing):
             "cid": ref.cid,
             "url": ref.url,
         }
-        if conn.execute(_PUBLISH, values).first() is None:
+        if not _PUBLISH.rows(conn, values):
             raise StoreError(f"post {post_id}: the lease is not held by {owner}")
 
     def fail(
