@@ -230,11 +230,13 @@ def follow(
     capacity: int | None = None,
 ) -> State:
     """Follow the platform's view of one limit (see ``_matching``): if it reports fewer
-    units left than
-    we count, count more; if none are left, hold the limit until ``reset`` (our own count
-    stays as it is: after the reset it may still hold back more than the platform would)."""
+    units left than we count, count more; if none are left, hold the limit until ``reset``
+    (our own count stays as it is: after the reset it may still hold back more than the
+    platform would). A view whose ``reset`` has passed is ignored."""
     out = spend(limits, state, {}, now)
     at = now.timestamp()
+    if reset is not None and reset.timestamp() <= at:
+        return out  # the window it speaks of is over (a late answer): nothing to follow
     for limit in _matching(limits, window, capacity):
         ours = remaining(limit, out, now)
         entry = out[limit.name]

@@ -98,6 +98,18 @@ def test_follow_the_platforms_view() -> None:
     assert remaining(hour, state, NOW) == 5_000
 
 
+def test_a_view_whose_reset_has_passed_is_ignored() -> None:
+    """A "0 left, reset at T" read after T (a late or replayed answer, one second-rounded
+    reset) speaks of a window that is over: it must not count the whole limit as spent,
+    which held the account for an hour."""
+    limits = budget.limits_for("bluesky")
+    hour = next(x for x in limits if x.name == "points_hour")
+    for reset in (NOW, NOW - timedelta(seconds=1)):
+        state = budget.follow(limits, {}, remaining_units=0, reset=reset, now=NOW, capacity=5000)
+        assert remaining(hour, state, NOW) == 5000
+        assert allows(limits, state, CREATE, NOW)
+
+
 def test_post_actions() -> None:
     assert budget.post_actions("bluesky", reconcile=False) == {"create": 1}
     assert budget.post_actions("bluesky", images=2, mentions=1, reconcile=True) == {

@@ -19,8 +19,9 @@ from bot.platforms.bluesky import BlueskyPlatform
 from bot.publish import Publisher, PublishOptions
 from bot.readers import read_source
 from bot.sandbox.pds import PdsServer
-from tests.publish.fakes import FakeStore
-from tests.publish.test_reddit_faults import Crash, _drive, _Sessions
+from bot.store import open_store
+from tests.publish.test_rate_limits import _drive_store
+from tests.publish.test_reddit_faults import Crash, _Sessions
 from tests.servers.proxy import FaultProxy
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed" / "china-russia-partnership.txt"
@@ -70,11 +71,17 @@ def _records(pds: PdsServer, did: str) -> list[dict]:
                 return out
 
 
-def test_seed_article_lands_exactly_once_on_the_pds(pds):
+def test_seed_article_lands_exactly_once_on_the_pds(pds, tmp_path: Path):
     did, handle, password = pds.create_account("pubfaults")
-    store = FakeStore()
-    threads = compile_article(read_source(str(SEED)), "bluesky")
-    store.add_threads("main", threads, due=datetime.now(UTC))
+    article = read_source(str(SEED))
+    threads = compile_article(article, "bluesky")
+    store = open_store(f"sqlite:///{tmp_path}/s.db")
+    now = datetime.now(UTC)
+    store.enqueue(
+        article, source=str(SEED), threads=threads,
+        due={("bluesky", i): now for i in range(len(threads))}, spacing=timedelta(0),
+        accounts={"bluesky": "main"}, now=now,
+    )  # fmt: skip
     with FaultProxy(pds.url) as proxy:
         config = BlueskyAccount("main", handle, Secret(password), service=proxy.url)
         real = BlueskyPlatform(
@@ -88,16 +95,20 @@ def test_seed_article_lands_exactly_once_on_the_pds(pds):
         )  # fmt: skip
         pub = Publisher(store, lambda n, a: plat, {"bluesky": ["main"]}, opts)
         try:
-            _drive(pub, store, datetime.now(UTC) + timedelta(seconds=120))
+            _drive_store(pub, store, datetime.now(UTC) + timedelta(seconds=120))
         finally:
             pub.close()
-    rows = list(store.rows.values())
-    assert {r.state for r in rows} == {"published"}, [(r.id, r.state, r.error) for r in rows]
+    posts = {p.id: p for p in store.list_posts(limit=1000)}
+    store.close()
+    assert {p.state for p in posts.values()} == {"published"}, [
+        (p.id, p.state, p.error) for p in posts.values()
+    ]
     records = {r["uri"]: r["value"] for r in _records(pds, did)}
-    assert len(records) == len(rows), "a post was duplicated or lost"
-    for row in rows:
-        value = records[row.ref.uri]
-        assert value["text"] == row.draft.text
-        if row.parent is not None:
-            assert value["reply"]["parent"]["uri"] == store.rows[row.parent].ref.uri
+    assert len(records) == len(posts), "a post was duplicated or lost"
+    for post in posts.values():
+        assert post.uri is not None
+        value = records[post.uri]
+        assert value["text"] == post.text
+        if post.parent_post_id is not None:
+            assert value["reply"]["parent"]["uri"] == posts[post.parent_post_id].uri
     assert plat.crashes >= 2 and plat.faults >= 2

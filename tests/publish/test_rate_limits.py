@@ -19,8 +19,8 @@ from bot.publish import Publisher, PublishOptions
 from bot.readers import read_source
 from bot.sandbox.reddit.standin import start_standin
 from bot.store import Store, open_store
-from tests.publish.fakes import FakeStore
-from tests.publish.test_reddit_faults import SEED, _account, _drive
+from bot.threads import PostDraft, ThreadDraft
+from tests.publish.test_reddit_faults import SEED, _account
 
 
 class Recording:
@@ -101,7 +101,7 @@ def test_posts_wait_for_the_reset_and_nothing_is_lost(tmp_path: Path) -> None:
         assert requests <= 4 * len(posts) + 20, standin.counters
 
 
-def test_bluesky_429_blocks_until_ratelimit_reset(pds):
+def test_bluesky_429_blocks_until_ratelimit_reset(pds, tmp_path: Path):
     import time
 
     from bot.config import BlueskyAccount, Secret
@@ -109,8 +109,14 @@ def test_bluesky_429_blocks_until_ratelimit_reset(pds):
     from tests.servers.proxy import FaultProxy
 
     _, handle, password = pds.create_account("ratelimited")
-    store = FakeStore()
-    ids = store.add_thread("bluesky", "b", [f"post {i}" for i in range(6)], due=datetime.now(UTC))
+    store = open_store(f"sqlite:///{tmp_path}/s.db")
+    now = datetime.now(UTC)
+    drafts = tuple(PostDraft(text=f"post {i}") for i in range(6))
+    article = read_source(str(SEED))
+    store.enqueue(
+        article, source=str(SEED), threads=[ThreadDraft("bluesky", 0, drafts)],
+        due={("bluesky", 0): now}, spacing=timedelta(0), accounts={"bluesky": "b"}, now=now,
+    )  # fmt: skip
     with FaultProxy(pds.url) as proxy:
         real = BlueskyPlatform(BlueskyAccount("b", handle, Secret(password), proxy.url), store)
         plat = Recording(real)
@@ -122,11 +128,13 @@ def test_bluesky_429_blocks_until_ratelimit_reset(pds):
         opts = PublishOptions(owner="t", concurrency=2, lease=timedelta(seconds=5))
         pub = Publisher(store, lambda n, a: plat, {"bluesky": ["b"]}, opts)
         try:
-            _drive(pub, store, datetime.now(UTC) + timedelta(seconds=60))
+            _drive_store(pub, store, datetime.now(UTC) + timedelta(seconds=60))
         finally:
             pub.close()
         writes = proxy.count("createRecord")
-    assert [store.rows[i].state for i in ids] == ["published"] * 6
+    states = [p.state for p in sorted(store.list_posts(limit=100), key=lambda p: p.seq)]
+    store.close()
+    assert states == ["published"] * 6
     limited = [(at, until) for kind, at, until in plat.log if kind == "limited"]
     assert len(limited) == 2
     for at, until in limited:

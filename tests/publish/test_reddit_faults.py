@@ -9,9 +9,7 @@ there: tests/daemon/test_crash.py and tests/contract/)."""
 from __future__ import annotations
 
 import random
-import threading
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,7 +30,6 @@ from bot.sandbox.reddit.standin import (
     start_standin,
 )
 from bot.store import open_store
-from tests.publish.fakes import FakeStore
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed" / "china-russia-partnership.txt"
 
@@ -80,22 +77,6 @@ def _account(standin: RedditStandin) -> RedditAccount:
         user_agent="sharebot-tests/0.1", username=USERNAME, password=Secret(PASSWORD),
         oauth_url=standin.url, reddit_url=standin.url, subreddits=("sharebot_test",),
     )  # fmt: skip
-
-
-def _drive(pub: Publisher, store: FakeStore, deadline: datetime) -> None:
-    """Dispatch until every post is published or in review (bounded)."""
-    pending: set[Future] = set()
-    idle = threading.Event()
-    while datetime.now(UTC) < deadline:
-        pending |= set(pub.dispatch())
-        states = set(store.states().values())
-        if not pending and states <= {"published", "needs_review"}:
-            return
-        if pending:
-            _, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-        else:
-            idle.wait(0.05)  # waiting for a lease or a backoff to run out
-    raise AssertionError(f"not done by the deadline: {store.states()}")
 
 
 def test_seed_article_lands_exactly_once_despite_faults_and_crashes(
