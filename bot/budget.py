@@ -173,6 +173,24 @@ def allows(limits: Sequence[Limit], state: State, actions: Actions, now: datetim
     return all(limit.cost(actions) <= remaining(limit, state, now) for limit in limits)
 
 
+# Background reads (engagement stats) spend only what is left above this share of every limit
+# they count against, so publishing always finds that much of the budget untouched by them.
+STATS_RESERVE = 0.5
+
+
+def allows_above(
+    limits: Sequence[Limit], state: State, actions: Actions, now: datetime, reserve: float
+) -> bool:
+    """Whether every limit that ``actions`` count against allows them at ``now`` and still
+    keeps ``reserve`` (a share of its capacity, rounded up) left afterwards. Limits they do
+    not count against (a read against write points) do not matter."""
+    for limit in limits:
+        cost = limit.cost(actions)
+        if cost and remaining(limit, state, now) - cost < math.ceil(limit.capacity * reserve):
+            return False
+    return True
+
+
 def spend(limits: Sequence[Limit], state: State, actions: Actions, now: datetime) -> State:
     """A new state with ``actions`` counted at ``now`` (buckets out of every window go)."""
     out: State = {}

@@ -105,6 +105,7 @@ class App:
         self.store = store
         self.clock = clock
         self.throttle = users.LoginThrottle()
+        self._readers: stats.Readers | None = None  # the stats adapters, kept across rounds
 
     @classmethod
     def open(cls, settings: Settings, *, create: bool = True) -> App:
@@ -116,7 +117,9 @@ class App:
         return cls(settings, store)
 
     def close(self) -> None:
-        """Close the store."""
+        """Close the stats adapters and the store."""
+        if self._readers is not None:
+            self._readers.close()
         self.store.close()
 
     def __enter__(self) -> App:
@@ -298,12 +301,23 @@ class App:
 
     # --- engagement stats -----------------------------------------------------------
     def collect_stats(
-        self, *, factory: Callable[[str, str], Platform] | None = None, **limits: int
+        self, *, factory: Callable[[str, str], Platform] | None = None, **limits: Any
     ) -> stats.StatsRound:
-        """Fetch and store the stats of every published post due now (one round)."""
-        build = factory or platform_factory(self.settings, self.store, timeout=SEND_TIMEOUT)
-        return stats.collect(self.store, self.settings.stats_intervals, build, self.clock(),
-                             **limits)  # fmt: skip
+        """Fetch and store the stats of every published post due now (one round). The
+        adapters are kept for the next round (a Bluesky session, Reddit's OAuth token), unless
+        ``factory`` is given: then they are closed after this one."""
+        if factory is not None:
+            once = stats.Readers(factory)
+            try:
+                return stats.collect(self.store, self.settings.stats_intervals, once,
+                                     self.clock(), **limits)  # fmt: skip
+            finally:
+                once.close()
+        if self._readers is None:
+            build = platform_factory(self.settings, self.store, timeout=SEND_TIMEOUT)
+            self._readers = stats.Readers(build)
+        return stats.collect(self.store, self.settings.stats_intervals, self._readers,
+                             self.clock(), **limits)  # fmt: skip
 
     def stats(self, article_id: int | None = None) -> list[stats.SectionStats]:
         """Latest counts and growth per article, section and platform, best sections first."""

@@ -2,39 +2,76 @@
 
 ``collect`` is what the daemon's stats job (and ``sharebot stats --collect``) runs: the posts
 due at ``now`` are grouped by account and fetched in the platform's batches (Bluesky getPosts:
-25 URIs, Reddit info: 100 fullnames), at most ``max_calls`` requests per account and round,
-so stats never eat an account's budget; posts left over stay due for the next round. A failed
-batch is not retried in this round: its posts move on to their next interval. The daemon runs
-it on its own scheduler thread, so it never delays a due post.
+25 URIs, Reddit info: 100 fullnames). Every request is spent from the account's stored budget
+before it is made (the budget the publisher's claims spend from, shared by every daemon on
+the store), and only from what is left above ``budget.STATS_RESERVE`` of each limit, so stats
+never starve publishing; on top of that a round makes at most ``max_calls`` requests per
+account. Posts left over when the budget's spare runs short (or the cap is reached) are not
+tried: they stay due and the next round takes them. A failed batch is not retried in this
+round: its posts move on to their next interval. The daemon runs it on its own scheduler
+thread, so it never delays a due post.
+
+:class:`Readers` keeps the adapters across rounds (a Bluesky session, Reddit's OAuth token
+and connection are reused, not fetched again every round).
 """
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot import budget
 from bot.errors import BotError, PlatformError, RateLimitedError
 from bot.platforms.base import Engagement, Platform, StatsReader
 from bot.store import Store
 from bot.store.stats import SnapshotRow, StatsTarget
 
+log = logging.getLogger("bot.app.stats")
+
 COUNTS = ("likes", "reposts", "replies", "quotes", "score", "comments")
 ROUND_LIMIT = 5000  # posts looked at per round
 MAX_CALLS = 40  # requests per account per round (1,000 Bluesky posts; 4,000 on Reddit)
+READ = {"read": 1}  # what one stats request spends from the account's budget
 
 
 @dataclass(frozen=True)
 class StatsRound:
     """What one collection round did: posts due, snapshots stored, posts whose fetch failed
-    (tried again at their next interval), requests made, and the errors."""
+    (tried again at their next interval), requests made, posts left for the next round
+    (``waiting``: the budget's spare or the call cap ran out), the accounts whose budget
+    ran short, and the errors."""
 
     due: int
     fetched: int
     failed: int
     calls: int
     errors: tuple[str, ...] = ()
+    waiting: int = 0
+    short: tuple[str, ...] = ()
+
+
+class Readers:
+    """The stats adapters of one App, built once per (platform, account) by ``factory`` and
+    kept across rounds (sessions and tokens reused); ``close`` closes them."""
+
+    def __init__(self, factory: Callable[[str, str], Platform]) -> None:
+        self.factory = factory
+        self._built: dict[tuple[str, str], Platform] = {}
+
+    def __call__(self, platform: str, account: str) -> Platform:
+        key = (platform, account)
+        if key not in self._built:
+            self._built[key] = self.factory(platform, account)
+        return self._built[key]
+
+    def close(self) -> None:
+        """Close every adapter built (the next round builds them again)."""
+        built, self._built = self._built, {}
+        for adapter in built.values():
+            _close(adapter)
 
 
 def next_round(
@@ -48,73 +85,91 @@ def next_round(
     return step, (published_at + intervals[step] if step < len(intervals) else None)
 
 
+@dataclass
+class _Round:
+    """What a round collects while it runs."""
+
+    fetched: dict[int, Engagement]
+    tried: list[StatsTarget]
+    errors: list[str]
+    short: list[str]
+    failed: int = 0
+    calls: int = 0
+
+
 def collect(
     store: Store,
     intervals: Sequence[timedelta],
-    factory: Callable[[str, str], Platform],
+    readers: Callable[[str, str], Platform],
     now: datetime,
     *,
     limit: int = ROUND_LIMIT,
     max_calls: int = MAX_CALLS,
+    reserve: float = budget.STATS_RESERVE,
 ) -> StatsRound:
-    """Fetch and store the stats of every post due at ``now`` (see the module doc)."""
+    """Fetch and store the stats of every post due at ``now`` (see the module doc); the
+    adapters ``readers`` gives are the caller's to close."""
     if not intervals:
         return StatsRound(0, 0, 0, 0)
     targets = store.stats_due(now, intervals[0], limit)
     groups: dict[tuple[str, str], list[StatsTarget]] = defaultdict(list)
     for target in targets:
         groups[(target.platform, target.account)].append(target)
-    fetched: dict[int, Engagement] = {}
-    tried: list[StatsTarget] = []
-    failed, calls, errors = 0, 0, []
+    done = _Round({}, [], [], [])
     for (platform, account), group in groups.items():
         try:
-            reader = _reader(factory, platform, account)
+            reader = _reader(readers, platform, account)
         except BotError as err:
-            errors.append(f"{platform}/{account}: {err}")
+            done.errors.append(f"{platform}/{account}: {err}")
             continue  # not tried: due again next round
-        try:
-            sent, bad = _fetch(reader, group, max_calls, fetched, tried, errors)
-        finally:
-            _close(reader)
-        calls, failed = calls + sent, failed + bad
-    advanced = [(t.post_id, *next_round(t.published_at, t.round, intervals, now)) for t in tried]
-    store.record_stats(fetched, advanced, now)
-    return StatsRound(len(targets), len(fetched), failed, calls, tuple(errors))
+
+        def spend(platform: str = platform, account: str = account) -> bool:
+            return store.spend_spare_budget(platform, account, READ, now, reserve)
+
+        _fetch(reader, group, max_calls, spend, done)
+    advanced = [(t.post_id, *next_round(t.published_at, t.round, intervals, now))
+                for t in done.tried]  # fmt: skip
+    store.record_stats(done.fetched, advanced, now)
+    waiting = len(targets) - len(done.tried)
+    return StatsRound(len(targets), len(done.fetched), done.failed, done.calls,
+                      tuple(done.errors), waiting, tuple(done.short))  # fmt: skip
 
 
 def _fetch(
     reader: StatsReader,
     group: list[StatsTarget],
     max_calls: int,
-    fetched: dict[int, Engagement],
-    tried: list[StatsTarget],
-    errors: list[str],
-) -> tuple[int, int]:
-    """One account's batches; (requests made, posts whose fetch failed)."""
-    size, calls, failed = reader.stats_batch, 0, 0
+    spend: Callable[[], bool],
+    done: _Round,
+) -> None:
+    """One account's batches, each spent from its budget before the request."""
+    size, calls = reader.stats_batch, 0
     for start in range(0, len(group), size):
         if calls == max_calls:
             break
+        if not spend():
+            who = f"{group[0].platform}/{group[0].account}"
+            log.info("stats: %s's budget is short; %d posts wait", who, len(group) - start)
+            done.short.append(who)
+            break  # the rest waits for the next round: not tried, not failed
         batch = group[start : start + size]
         calls += 1
-        tried.extend(batch)
+        done.tried.extend(batch)
         try:
             counts = reader.fetch_stats([t.uri for t in batch])
         except PlatformError as err:
-            failed += len(batch)
-            errors.append(f"{batch[0].platform}/{batch[0].account}: {err}")
+            done.failed += len(batch)
+            done.errors.append(f"{batch[0].platform}/{batch[0].account}: {err}")
             if isinstance(err, RateLimitedError):
                 break  # the rest waits for the next round
             continue
-        fetched.update({t.post_id: counts[t.uri] for t in batch if t.uri in counts})
-    return calls, failed
+        done.fetched.update({t.post_id: counts[t.uri] for t in batch if t.uri in counts})
+    done.calls += calls
 
 
-def _reader(factory: Callable[[str, str], Platform], platform: str, account: str) -> StatsReader:
-    adapter = factory(platform, account)
+def _reader(readers: Callable[[str, str], Platform], platform: str, account: str) -> StatsReader:
+    adapter = readers(platform, account)
     if not isinstance(adapter, StatsReader):
-        _close(adapter)
         raise BotError(f"the {platform} adapter cannot read stats")
     return adapter
 

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from bot.app import Choices, GuardError, Plan, Queued
 from bot.app.plan import PLATFORMS
-from bot.desk import render
+from bot.desk import charts, render
 from bot.desk.queue import local_input
 from bot.desk.web import desk_of, field, forbidden, form_of, page, see_other
 from bot.errors import BotError, NotFoundError
@@ -125,12 +125,14 @@ async def add(request: Request, session: Session) -> Response:
 
 @page()
 async def article(request: Request, session: Session) -> Response:
-    """GET /articles/{id}: sections -> threads -> posts, share links with Copy buttons."""
+    """GET /articles/{id}: sections -> threads -> posts, share links with Copy buttons, and
+    each section's engagement per platform as a small bar chart (bot.desk.charts)."""
     desk = desk_of(request)
     article_id = int(request.path_params["article_id"])
     try:
         outline = await desk.call(desk.app.outline, article_id)
         links = await desk.call(desk.app.links, article_id)
+        engagement = await desk.call(desk.app.stats, article_id)
     except NotFoundError as exc:
         return desk.page(request, "error.html", {"title": "Not found", "message": str(exc)}, 404)
     mine = outline.submitted_by == session.user.id
@@ -139,6 +141,7 @@ async def article(request: Request, session: Session) -> Response:
         "queued": request.query_params.get("queued") == "1",
         "cards": {p.id: render.card(p.platform, p.draft) for p in outline.article.posts},
         "editor": session.user.role == "editor", "done": request.query_params.get("done", ""),
+        "charts": charts.charts(engagement), "chart_width": charts.WIDTH,
     })  # fmt: skip
 
 

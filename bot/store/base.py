@@ -199,6 +199,21 @@ class StoreBase:
                 conn, self.budgets.get(platform, ()), platform, account, actions, now
             )
 
+    def spend_spare_budget(
+        self,
+        platform: str,
+        account: str,
+        actions: Mapping[str, int],
+        now: datetime,
+        reserve: float = budget.STATS_RESERVE,
+    ) -> bool:
+        """Spend ``actions`` from the account's budget only above ``reserve`` (a share of
+        every limit kept for publishing); False, spending nothing, when the spare is used up."""
+        with self.write() as conn:
+            limits = self.budgets.get(platform, ())
+            return store_budgets.spend_above(conn, limits, platform, account, actions, now,
+                                             reserve)  # fmt: skip
+
     def follow_budget(self, platform: str, account: str, now: datetime, **view: Any) -> None:
         """Let the account's budget follow the platform's reported view of one limit
         (``remaining_units``, ``reset``, ``window``, ``capacity``: see bot.budget.follow)."""

@@ -175,6 +175,25 @@ def spend(
     upsert(conn, platform, account, budget=json.dumps(state, separators=(",", ":")))
 
 
+def spend_above(
+    conn: Connection,
+    limits: Sequence[Limit],
+    platform: str,
+    account: str,
+    actions: budget.Actions,
+    now: datetime,
+    reserve: float,
+) -> bool:
+    """Spend ``actions`` only if the account's budget keeps ``reserve`` of every limit left
+    afterwards (``budget.allows_above``); False, spending nothing, when it would not."""
+    state, _ = load(conn, platform, account, lock=True)
+    if not budget.allows_above(limits, state, actions, now, reserve):
+        return False
+    state = budget.spend(limits, state, actions, now)
+    upsert(conn, platform, account, budget=json.dumps(state, separators=(",", ":")))
+    return True
+
+
 def follow(
     conn: Connection,
     limits: Sequence[Limit],

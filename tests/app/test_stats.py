@@ -1,5 +1,6 @@
 """Stats rounds with fake readers over a real SQLite store: batches of the platform's size, a
-per-account call cap, failures moved to the next interval, and the report's ranking."""
+per-account call cap, the account's stored budget (only its spare above the reserve),
+failures moved to the next interval, and the report's ranking."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.stats import collect, next_round, report
+from bot.app.stats import Readers, collect, next_round, report
+from bot.budget import Limit
 from bot.errors import RateLimitedError, TransientError
 from bot.platforms.base import Engagement
 from bot.store import Store, open_store
-from tests.store.helpers import NOW, bluesky_thread, enqueue, reddit_threads
+from tests.store.helpers import MIN, NOW, bluesky_thread, claim, enqueue, reddit_threads
 from tests.store.test_stats import HOUR, publish_all
 
 INTERVALS = (HOUR, 6 * HOUR, 24 * HOUR)
@@ -41,7 +43,7 @@ class FakeReader:
         return {uri: Engagement(likes=len(self.calls)) for uri in uris}
 
     def close(self) -> None:
-        pass
+        self.closed = True
 
 
 def factory(readers: dict[str, FakeReader]):
@@ -110,3 +112,45 @@ def test_report_sums_sections_ranks_them_and_shows_growth(store: Store) -> None:
 def test_no_intervals_no_round(store: Store) -> None:
     assert collect(store, (), factory({}), NOW).due == 0
     assert timedelta(0) not in INTERVALS
+
+
+def test_a_round_stops_at_the_budget_and_the_rest_waits(store: Store, tmp_path: Path) -> None:
+    enqueue(store, [bluesky_thread(0, 30), bluesky_thread(1, 30)])
+    publish_all(store)
+    reads = Limit("reads_5m", 8, 5 * MIN)  # half (4) is kept for publishing
+    small = open_store(f"sqlite:///{tmp_path}/s.db", budgets={"bluesky": (reads,)})
+    reader = FakeReader("bluesky", 5, {})
+    at = NOW + HOUR
+    try:
+        done = collect(small, INTERVALS, factory({"bluesky": reader}), at)
+        assert (done.due, done.calls, done.fetched, done.failed) == (60, 4, 20, 0)
+        assert (done.waiting, done.short, done.errors) == (40, ("bluesky/b",), ())
+        starved = collect(small, INTERVALS, factory({"bluesky": reader}), at + MIN)
+        assert (starved.due, starved.calls, starved.waiting) == (40, 0, 40)
+        # stats are starved, publishing is not: a due post is claimed from the reserve
+        enqueue(small, [bluesky_thread(0, 1, tag="new")], first=at, source="posts/b.md")
+        assert [c.platform for c in claim(small, at + MIN)] == ["bluesky"]
+        resumed = [collect(small, INTERVALS, factory({"bluesky": reader}), at + n * 6 * MIN)
+                   for n in (2, 3)]  # fmt: skip
+        assert [(r.due, r.calls, r.fetched, r.waiting) for r in resumed] == [
+            (40, 4, 20, 20), (20, 4, 20, 0)
+        ]  # fmt: skip
+        assert reader.calls == [5] * 12  # every post once, none dropped or failed
+        assert collect(small, INTERVALS, factory({"bluesky": reader}), at + 20 * MIN).due == 0
+    finally:
+        small.close()
+
+
+def test_readers_are_kept_across_rounds_until_closed() -> None:
+    built: list[FakeReader] = []
+
+    def build(platform: str, account: str) -> FakeReader:
+        built.append(FakeReader(platform, 25, {}))
+        return built[-1]
+
+    readers = Readers(build)  # type: ignore[arg-type]
+    assert readers("bluesky", "b") is readers("bluesky", "b") is built[0]
+    assert readers("reddit", "r") is built[1] and len(built) == 2
+    readers.close()
+    assert all(getattr(r, "closed", False) for r in built)
+    assert readers("bluesky", "b") is built[2]

@@ -1,6 +1,8 @@
 """Engagement stats read from the real AppView after other users of the network like, repost,
 reply to and quote the posts, and from the Reddit stand-in after scores and other users'
-comments change; the report and the command show exactly those counts."""
+comments change; the report and the command show exactly those counts. Against the stand-in
+too: a round stays within the account's stored budget (and publishing is not starved), and
+the OAuth token is reused from one round to the next."""
 
 from __future__ import annotations
 
@@ -15,9 +17,15 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from bot.app import App
+from bot.app.plan import configured_accounts
+from bot.app.publishing import platform_factory, publish_now
 from bot.cli import cli
+from bot.config import from_mapping
+from bot.publish import Publisher, PublishOptions
 from tests.appview.conftest import publish
 from tests.bluesky.conftest import new_account
+from tests.reddit.conftest import make_account
 
 
 class Reader:
@@ -149,3 +157,88 @@ def test_reddit_counts_from_the_standin(app, source, standin):
         str(top.latest.comments),
         "0.93",
     )
+
+
+@pytest.fixture
+def reddit_app(standin, tmp_path):  # type: ignore[no-untyped-def]
+    """An App with only the stand-in's Reddit account, 40 requests per 10 minutes."""
+    settings = replace(
+        from_mapping({"store_url": f"sqlite:///{tmp_path}/reddit.db"}),
+        reddit=(make_account(standin, name="sandbox"),),
+        budgets=(("reddit", "requests_10m", 40),),
+    )
+    with App.open(settings) as opened:
+        yield opened
+
+
+def small_batches(app: App, size: int) -> Any:
+    """The real adapters, asking for ``size`` posts a call (so a few posts need a few calls)."""
+    build = platform_factory(app.settings, app.store)
+
+    def make(platform: str, account: str) -> Any:
+        adapter = build(platform, account)
+        adapter.stats_batch = size  # type: ignore[misc]
+        return adapter
+
+    return make
+
+
+def sections(web: Any, tmp_path: Any, name: str, count: int) -> str:
+    """An article of ``count`` sections (on Reddit: a submission and a comment per section)."""
+    web.routes[f"/{name}"] = ("text/html", b"<html><head></head></html>")
+    parts = "".join(f"\n# Part {i}\n\nWhat {name} says in part {i}.\n" for i in range(count))
+    path = tmp_path / f"{name}.md"
+    path.write_text(f"---\ntitle: {name}\nurl: {web.url}/{name}\n---\n{parts}", "utf-8")
+    return str(path)
+
+
+def test_reddit_stats_stay_within_the_stored_budget(reddit_app, standin, web, tmp_path):
+    app = reddit_app
+    aid = publish(app, sections(web, tmp_path, "Budgets", 8), "reddit").article_id
+    posts = len(app.store.get_article(aid).posts)
+    assert posts >= 6
+    at = datetime.now(UTC) + timedelta(hours=2)
+    app.clock = lambda: at
+    # 40 a window, half kept for publishing: 18 spent leaves stats two calls
+    app.store.spend_budget("reddit", "sandbox", {"read": 18}, at)
+    info = standin.counters["GET /api/info"]
+    done = app.collect_stats(factory=small_batches(app, 2))
+    assert (done.due, done.calls, done.fetched, done.failed) == (posts, 2, 4, 0)
+    assert (done.waiting, done.short, done.errors) == (posts - 4, ("reddit/sandbox",), ())
+    assert standin.counters["GET /api/info"] == info + 2
+
+    # stats are starved; a due post is published all the same, from the reserve
+    other = sections(web, tmp_path, "Another", 2)
+    publisher = Publisher(app.store, platform_factory(app.settings, app.store),
+                          configured_accounts(app.settings), PublishOptions.from_settings(
+                              app.settings), clock=app.clock)  # fmt: skip
+    try:
+        article_id, plan = app.prepare_publish(other, ("reddit",), force=True)
+        sent = publish_now(app.store, app.settings, article_id, plan, platforms=("reddit",),
+                           now=at, publisher=publisher)  # fmt: skip
+    finally:
+        publisher.close()
+    assert sent.ok and {o.state for o in sent.outcomes} == {"published"}, sent.failed
+    assert app.collect_stats(factory=small_batches(app, 2)).calls == 0  # still starved
+    assert standin.counters["GET /api/info"] == info + 2
+
+    app.clock = lambda: at + timedelta(minutes=11)  # the window has moved on
+    resumed = app.collect_stats(factory=small_batches(app, 2))
+    left = posts - 4
+    assert (resumed.due, resumed.fetched, resumed.waiting) == (left, left, 0)
+    assert resumed.calls == (left + 1) // 2 and resumed.short == ()
+    assert standin.counters["GET /api/info"] == info + 2 + resumed.calls
+    assert app.store.stats_due(at + timedelta(minutes=11), timedelta(hours=1), 100) == []
+    assert sum(s.posts for s in app.stats(aid)) == posts  # every post fetched once
+
+
+def test_reddit_stats_reuse_the_oauth_token(reddit_app, source, standin):
+    app = reddit_app
+    aid = publish(app, source, "reddit").article_id
+    posts = len(app.store.get_article(aid).posts)
+    tokens = standin.counters["POST /api/v1/access_token"]
+    later(app, 2)
+    assert app.collect_stats().fetched == posts
+    later(app, 7)  # the +6h round
+    assert app.collect_stats().fetched == posts
+    assert standin.counters["POST /api/v1/access_token"] == tokens + 1  # one, for both rounds

@@ -238,3 +238,36 @@ def test_dragging_a_thread_to_another_day_moves_it(page: Page, sandbox: Sandbox)
     expect(wednesday.locator(f"#thread-{post.thread_id}")).to_contain_text("13:00")
     moved = sandbox.app.post(post.id).due_at.astimezone(tz)
     assert (moved.date(), moved.hour) == (monday + timedelta(days=2), 13)
+
+
+def test_an_articles_page_shows_each_sections_stats_as_bars(page: Page, sandbox: Sandbox) -> None:
+    from bot.app import Choices
+    from bot.platforms.base import Engagement
+
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    text = "Stats chart\n\nFirst part\n\nOne thing said.\n\nSecond part\n\nAnother thing said.\n"
+    aid = sandbox.app.add_text(text, "stats.txt", Choices(platforms=("bluesky",))).article_id
+    first, second = (s.threads[0].posts[0].id for s in sandbox.app.outline(aid).sections[:2])
+    now = sandbox.app.clock()
+    sandbox.app.store.record_stats({first: Engagement(likes=4, reposts=1, replies=0, quotes=0)},
+                                   [], now)  # fmt: skip
+    sandbox.app.store.record_stats({first: Engagement(likes=10, reposts=1, replies=0, quotes=0),
+                                    second: Engagement(likes=20, reposts=0, replies=2, quotes=0)},
+                                   [], now + timedelta(hours=1))  # fmt: skip
+    sandbox.app.add_user("ed3", "editor", PASSWORD)
+    login(page, sandbox, "ed3")
+    page.goto(f"{sandbox.url}/articles/{aid}")
+    tables = page.get_by_role("table", name=re.compile("Bluesky engagement"))
+    expect(tables).to_have_count(2)
+    row = tables.nth(0).get_by_role("row", name=re.compile("likes"))
+    expect(row).to_contain_text("10")
+    expect(row).to_contain_text("+6")
+
+    def drawn(table: int) -> float:
+        bar = tables.nth(table).locator("tr[data-count=likes] svg rect")
+        boxes = [bar.nth(i).bounding_box() for i in range(2)]
+        return sum(b["width"] for b in boxes if b)
+
+    assert drawn(0) > 0 and abs(drawn(1) / drawn(0) - 2) < 0.05  # 20 likes vs 10
+    assert console == []  # drawn under the CSP (no inline style)

@@ -132,3 +132,18 @@ def test_margin_keeps_spends_counted_longer() -> None:
     assert NOW + 90 * SEC <= back_wide <= NOW + 92 * SEC
     with pytest.raises(ConfigError, match="margin"):
         budget.limits_for("reddit", {"margin": "soon"})
+
+
+def test_background_reads_spend_only_above_the_reserve() -> None:
+    points = Limit("points", 10, 60 * SEC, {"create": 3})
+    requests = Limit("requests", 10, 60 * SEC)
+    both, read = [points, requests], {"read": 1}
+    state = spend(both, {}, {"create": 1, "read": 3}, NOW)  # points: 7 left, requests: 6
+    assert budget.allows_above(both, state, read, NOW, 0.5)  # 6 - 1 >= 5
+    state = spend(both, state, read, NOW)
+    assert not budget.allows_above(both, state, read, NOW, 0.5)  # 5 - 1 < 5
+    assert allows(both, state, CREATE, NOW)  # publishing still may
+    assert budget.allows_above(both, state, read, NOW, 0.0)
+    assert budget.allows_above(both, state, read, NOW + 62 * SEC, 0.5)  # the window moved on
+    spent_points = spend([points], {}, {"create": 3}, NOW)  # write points do not hold reads
+    assert budget.allows_above(both, spent_points, read, NOW, 0.9)
