@@ -15,21 +15,20 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot import budget
 from bot.budget import Limit
 from bot.store.compiled import Statement
 from bot.store.schema import accounts
-from bot.store.views import load_draft
+from bot.threads import PostDraft
 
 Budgets = Mapping[str, Sequence[Limit]]
 
 
-def post_actions(row: Row[Any]) -> budget.Actions:
-    """The requests sending this claimed row will make."""
-    draft = load_draft(row.draft)
+def post_actions(row: Any, draft: PostDraft) -> budget.Actions:
+    """The requests sending this claimed row (its draft parsed) will make."""
     embed = draft.embed
     images = len(getattr(embed, "images", ())) + int(getattr(embed, "thumb", None) is not None)
     mentions = sum(1 for f in draft.facets if f.kind == "mention")

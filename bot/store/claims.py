@@ -239,12 +239,14 @@ def claim_due(
         chosen = _within(conn, chosen, owner, now, in_flight)[:limit]
     ledger = Ledger(conn, budgets, now)
     ledger.lock([(row.platform, row.account) for row in chosen])
-    taken = [r for r in chosen if ledger.take(r.platform, r.account, post_actions(r))]
+    drafts = {row.id: load_draft(row.draft) for row in chosen}
+    taken = [r for r in chosen if ledger.take(*_key(r), post_actions(r, drafts[r.id]))]
     ledger.write()
-    return [
-        _claim_row(conn, row, now, owner, lease, prepare, ledger.paced(*_key(row), row.due_at))
-        for row in taken
-    ]
+    claimed = []
+    for row in taken:
+        paced = ledger.paced(*_key(row), row.due_at)
+        claimed.append(_claim_row(conn, row, drafts[row.id], now, owner, lease, prepare, paced))
+    return claimed
 
 
 def _key(row: Any) -> tuple[str, str]:
@@ -286,13 +288,13 @@ def _within(
 def _claim_row(
     conn: Connection,
     row: Any,
+    draft: PostDraft,
     now: datetime,
     owner: str,
     lease: timedelta,
     prepare: Prepare,
     paced: bool,
 ) -> Claim:
-    draft = load_draft(row.draft)
     key = row.idem_key or new_key()
     if row.prepared is None:
         prepared = prepare(row.platform, draft, key, now)
