@@ -19,6 +19,7 @@ State is a plain dict (JSON in the store): ``{limit: {"s": [[slot, units], ...],
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -47,7 +48,7 @@ class Limit:
     costs: Mapping[str, int] = field(default_factory=lambda: {"*": 1})
     margin: timedelta = timedelta(0)  # a spend counts this much longer than the window
 
-    @property
+    @functools.cached_property
     def reach(self) -> int:
         """Buckets before the current one that still count: the window, the margin, and
         one more (a bucket's spends may lie anywhere in it)."""
@@ -58,7 +59,7 @@ class Limit:
         default = self.costs.get("*", 0)
         return sum(self.costs.get(action, default) * n for action, n in actions.items())
 
-    @property
+    @functools.cached_property
     def slot(self) -> float:
         """Seconds per bucket."""
         return self.window.total_seconds() / SLOTS
@@ -197,7 +198,8 @@ def spend(limits: Sequence[Limit], state: State, actions: Actions, now: datetime
     at = now.timestamp()
     for limit in limits:
         index = _index(limit, at)
-        buckets = {i: u for i, u in _slots(state, limit) if i >= index - limit.reach}
+        first = index - limit.reach
+        buckets = {i: u for i, u in _slots(state, limit) if i >= first}
         cost = limit.cost(actions)
         if cost:
             buckets[index] = buckets.get(index, 0) + cost

@@ -33,7 +33,7 @@ class _Plan:
     sql: str
     binds: tuple[tuple[str | None, Any, Processor], ...]  # (key, or None: fixed value)
     row: Callable[..., Any]  # a namedtuple class: rows read like SQLAlchemy's
-    results: tuple[Processor, ...]
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, its result processor)
 
 
 class Statement:
@@ -50,13 +50,15 @@ class Statement:
             return list(conn.execute(self.stmt, params))
         plan = self._plan(conn.dialect)
         fetched = self._cursor(conn, plan, params).fetchall()
-        results = plan.results
-        if not any(results):
+        if not plan.results:
             return [plan.row(*raw) for raw in fetched]
-        return [
-            plan.row(*(v if p is None else p(v) for p, v in zip(results, raw, strict=True)))
-            for raw in fetched
-        ]
+        out = []
+        for raw in fetched:
+            values = list(raw)
+            for column, process in plan.results:
+                values[column] = process(values[column])
+            out.append(plan.row(*values))
+        return out
 
     def run(self, conn: Connection, params: Mapping[str, Any]) -> int:
         """Run it inside ``conn``'s transaction; how many rows it changed."""
@@ -109,7 +111,6 @@ def _compile(stmt: Executable, dialect: Dialect) -> _Plan:
             binds.append((None, value if bind is None else bind(value), None))
     columns = list(getattr(stmt, "exported_columns", ()))
     names = [str(column.key) for column in columns]
-    results = tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
-    )
+    processors = (c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    results = tuple((n, p) for n, p in enumerate(processors) if p is not None)
     return _Plan(sql, tuple(binds), namedtuple("Row", names, rename=True), results)
