@@ -227,16 +227,15 @@ def claim_due(
         return []
     shape = None if platforms is None else tuple(platforms)
     query = _locking(conn.dialect.name, shape, article_id is not None)
-    fetch = limit if in_flight is None else limit + EXTRA_CANDIDATES
-    rows = query.rows(conn, {"now": now, "limit": fetch, "article_id": article_id})
-    seen: set[int] = set()
-    chosen = []
-    for row in rows:  # the parent rule already keeps one post per thread; be sure anyway
-        if row.thread_id not in seen:
-            seen.add(row.thread_id)
-            chosen.append(row)
+    params = {"now": now, "limit": limit, "article_id": article_id}
+    rows = query.rows(conn, params)
+    chosen = _one_per_thread(rows)
     if in_flight is not None:
-        chosen = _within(conn, chosen, owner, now, in_flight)[:limit]
+        kept = _within(conn, chosen, owner, now, in_flight)
+        if len(kept) < limit and len(rows) == limit:  # busy accounts' posts passed over
+            rows = query.rows(conn, params | {"limit": limit + EXTRA_CANDIDATES})
+            kept = _within(conn, _one_per_thread(rows), owner, now, in_flight)
+        chosen = kept[:limit]
     ledger = Ledger(conn, budgets, now)
     ledger.lock([(row.platform, row.account) for row in chosen])
     drafts = {row.id: load_draft(row.draft) for row in chosen}
@@ -249,11 +248,25 @@ def claim_due(
     return claimed
 
 
+def _one_per_thread(rows: list[Any]) -> list[Any]:
+    """The parent rule already keeps one post per thread; be sure anyway."""
+    seen: set[int] = set()
+    out = []
+    for row in rows:
+        if row.thread_id not in seen:
+            seen.add(row.thread_id)
+            out.append(row)
+    return out
+
+
 def _key(row: Any) -> tuple[str, str]:
     return row.platform, row.account
 
 
-EXTRA_CANDIDATES = 8  # with ``in_flight``: more candidates, as busy accounts' are passed over
+# With ``in_flight``: a claim first reads ``limit`` candidates (the chain's next post is
+# usually the first, and the scan stops there); only when busy accounts' posts were passed
+# over does it read this many more.
+EXTRA_CANDIDATES = 8
 
 
 # Live leases an owner holds, per account (built once: see _LEASE).

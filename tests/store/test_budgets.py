@@ -111,3 +111,16 @@ def test_in_flight_caps_the_posts_one_owner_holds_per_account(store: Store) -> N
     assert [c.platform for c in following] == ["bluesky"]  # the next one, once confirmed
     later = claim(store, NOW + 3 * MIN, limit=4)  # the leases ran out: they hold nothing
     assert sorted(c.platform for c in later) == ["bluesky", "reddit"]
+
+
+def test_a_busy_accounts_earlier_post_is_passed_over_one_at_a_time(store: Store) -> None:
+    """A claim of one reads one candidate first; when that one's account is busy it reads
+    more, so a later post of a free account is still claimed (not nothing)."""
+    store.in_flight = 1
+    enqueue(store, [bluesky_thread(i, 1) for i in range(3)], gap=timedelta(0))
+    enqueue(store, reddit_threads(1, 0), first=NOW + MIN, source="posts/r.md")
+    [held] = claim(store, NOW + 2 * MIN, limit=1)
+    assert held.platform == "bluesky"  # the earliest due: the Bluesky account is now busy
+    [other] = claim(store, NOW + 2 * MIN, limit=1)  # two Bluesky posts come before it
+    assert other.platform == "reddit"
+    assert claim(store, NOW + 2 * MIN, limit=1) == []
