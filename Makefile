@@ -35,7 +35,8 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy --strict bot
 
 bench: $(STAMP) servers
-	@for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@failed=""; for b in bench/[!_]*.py; do echo "== $$b"; $(PY) $$b || failed="$$failed $$b"; done; \
+	if [ -n "$$failed" ]; then echo "missed a target:$$failed"; exit 1; fi
 
 clean:
 	rm -rf $(VENV) .sandbox
