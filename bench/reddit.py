@@ -1,6 +1,6 @@
 """The Reddit publish path against its floor, and the adapter against bare PRAW.
 
-Four sides write 200 comments each, every one replying to the side's previous comment,
+Four sides write 600 comments each, every one replying to the side's previous comment,
 through real PRAW to the Reddit stand-in, which runs in its own process (so its work
 shares neither the GIL nor this process's CPU time):
 
@@ -48,8 +48,8 @@ from bot.sandbox.reddit.standin import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERN
 from bot.store import open_store
 from bot.threads import PostDraft, ThreadDraft
 
-COMMENTS = 200
-ROUNDS = 10
+COMMENTS = 600
+ROUNDS = 30
 SIDES = ("bare", "adapter", "path", "floor")
 BODY = "A section of the article, long enough to look like one. " * 20
 
