@@ -72,6 +72,8 @@ class Memory:
     checked: int = 0  # posts read back (for the session summary)
     tests: int = 0  # tests whose posts were read back
     opted_out: list[str] = field(default_factory=list)  # "test id: reason"
+    touched: bool = False  # the running test asked for ``pds`` (maybe through getfixturevalue)
+    network: AppViewNetwork | None = None  # once started
 
 
 class ReadBackError(AssertionError):
@@ -336,16 +338,21 @@ def _check_images(shown: list[Mapping[str, Any]], written: list[Mapping[str, Any
 
 
 @pytest.fixture(scope="session")
-def network(pg_server: PgServer) -> Iterator[AppViewNetwork]:
+def network(pg_server: PgServer, read_back_memory: Memory) -> Iterator[AppViewNetwork]:
     """The dev-env test network (PLC + PDS + AppView), started once for the whole session."""
     url = pg_server.new_database().replace("postgresql+psycopg://", "postgresql://", 1)
     with start_appview(url) as net:
+        read_back_memory.network = net
         yield net
+        read_back_memory.network = None
 
 
-@pytest.fixture(scope="session")
-def pds(network: AppViewNetwork) -> AppViewNetwork:
-    """The PDS the Bluesky tests publish to: the network's, so every post is read back."""
+@pytest.fixture
+def pds(network: AppViewNetwork, read_back_memory: Memory) -> AppViewNetwork:
+    """The PDS the Bluesky tests publish to: the network's, so every post is read back. Function
+    scoped (the network is the session's) so that a test asking for it late, through
+    ``request.getfixturevalue`` as the contract suite does, is read back too."""
+    read_back_memory.touched = True
     return network
 
 
@@ -386,11 +393,11 @@ _CALL_PASSED = pytest.StashKey[bool]()
 @pytest.fixture(autouse=True)
 def _read_back(request: pytest.FixtureRequest, read_back_memory: Memory) -> Iterator[None]:
     """After a test that used the network, read back every post it wrote (module doc)."""
-    if "network" not in request.fixturenames:
-        yield
-        return
-    network: AppViewNetwork = request.getfixturevalue("network")
+    read_back_memory.touched = False
     yield
+    network = read_back_memory.network
+    if network is None or not (read_back_memory.touched or "network" in request.fixturenames):
+        return
     records, current = new_records(network, read_back_memory)
     marker = request.node.get_closest_marker("unreadable")
     if marker is not None:
