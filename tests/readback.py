@@ -147,7 +147,8 @@ def chains(records: list[Record]) -> tuple[list[list[Record]], list[str]]:
                 f"{parent_uri} has {len(replies)} replies by its author, a thread has one: "
                 + ", ".join(f"{r.uri} {r.value.get('text', '')[:40]!r}" for r in replies)
             )
-    attached = {r.uri for replies in children.values() for r in replies}
+    # after a fork each branch is read back as a chain of its own
+    attached = {r.uri for replies in children.values() if len(replies) == 1 for r in replies}
     out: list[list[Record]] = []
     for head in (r for r in records if r.uri not in attached):
         chain = [head]
@@ -401,7 +402,10 @@ def _read_back(request: pytest.FixtureRequest, read_back_memory: Memory) -> Iter
     records, current = new_records(network, read_back_memory)
     marker = request.node.get_closest_marker("unreadable")
     if marker is not None:
-        read_back_memory.opted_out.append(f"{request.node.nodeid}: {marker.args[0]}")
+        reason = marker.args[0] if marker.args else marker.kwargs.get("reason")
+        if not reason:
+            raise pytest.UsageError(f"{request.node.nodeid}: @unreadable needs a reason")
+        read_back_memory.opted_out.append(f"{request.node.nodeid}: {reason}")
         return
     if not records or not request.node.stash.get(_CALL_PASSED, False):
         return

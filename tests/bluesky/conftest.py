@@ -1,4 +1,6 @@
-"""Fixtures for the Bluesky tests: the reference PDS (session-scoped), accounts, a page server."""
+"""Fixtures for the Bluesky tests: accounts, platforms, a page server, and the plain PDS with
+rate limits. ``pds`` is the session's test network (tests/readback.py): every post a test
+writes there is read back through its AppView after the test."""
 
 from __future__ import annotations
 
