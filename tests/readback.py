@@ -170,8 +170,30 @@ def check(network: AppViewNetwork, fresh: list[Record], current: list[Record]) -
     found = [chain for chain in found if any(r.uri in new for r in chain)]
     profiles = _profiles(network, [r for chain in found for r in chain])
     present = {r.uri for r in current}
+    alone = [c[0] for c in found if len(c) == 1 and c[0].parent is None]
+    problems += _check_alone(network, alone, profiles)
     for chain in found:
-        problems += _check_chain(network, chain, present, profiles)
+        if len(chain) > 1 or chain[0].parent is not None:
+            problems += _check_chain(network, chain, present, profiles)
+    return problems
+
+
+def _check_alone(
+    network: AppViewNetwork, records: list[Record], handles: Mapping[str, str]
+) -> list[str]:
+    """Posts that are a thread of their own, 25 a request (getPosts: no structure to check)."""
+    problems: list[str] = []
+    for start in range(0, len(records), 25):
+        batch = records[start : start + 25]
+        answer = network.read("app.bsky.feed.getPosts", {"uris": [r.uri for r in batch]})
+        shown = {post["uri"]: post for post in answer["posts"]}
+        for record in batch:
+            if record.uri not in shown:
+                problems.append(f"{record.uri}: not shown by the AppView")
+            else:
+                problems += [
+                    f"{record.uri}: {p}" for p in check_post(shown[record.uri], record, handles)
+                ]
     return problems
 
 
