@@ -6,7 +6,8 @@ and ``pds`` are the same running network, started once. After each test that use
 autouse fixture ``_read_back`` lists the repos whose head moved since the last check
 (``com.atproto.sync.listRepos``), their new ``app.bsky.feed.post`` records
 (``com.atproto.repo.listRecords``), lets the AppView index everything (``process_all``), and
-checks each author's threads through ``app.bsky.feed.getPostThread``:
+checks each author's threads through ``app.bsky.feed.getPostThread`` (posts that are a thread
+of their own through ``app.bsky.feed.getPosts``, 25 a request):
 
 - the author's posts under one root form one chain: no post of theirs has two replies of theirs,
   and each reply names the thread's root as its ``reply.root``;
