@@ -46,7 +46,7 @@ def read_back_memory(pytestconfig: pytest.Config) -> Memory:
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """One line on what the read-back checked, and each opt-out with its reason."""
     memory = config.stash.get(_MEMORY, None)
-    if memory is None:
+    if memory is None or not (memory.tests or memory.opted_out):
         return
     terminalreporter.write_line(
         f"read-back: {memory.checked} Bluesky posts of {memory.tests} tests read back through "
