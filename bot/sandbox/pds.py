@@ -42,9 +42,9 @@ class PdsServer:
     admin_password: str
     process: subprocess.Popen[bytes]
 
-    def create_account(self, name: str) -> tuple[str, str, str]:
-        """Create ``<name>.test`` with an app password; returns (did, handle, app_password)."""
-        handle = f"{name}.test"
+    def create_account(self, name: str, domain: str = ".test") -> tuple[str, str, str]:
+        """Create ``<name><domain>`` with an app password; returns (did, handle, app_password)."""
+        handle = f"{name}{domain}"
         with httpx.Client(base_url=f"{self.url}/xrpc", timeout=30) as http:
             created = _post(
                 http,

@@ -12,20 +12,12 @@ import pytest
 
 from bot.app import App, Published
 from bot.config import BlueskyAccount, Secret, from_mapping
-from bot.sandbox.appview import AppViewNetwork, start_appview
+from bot.sandbox.appview import AppViewNetwork
 from bot.sandbox.reddit.standin import RedditStandin, start_standin
 from tests.bluesky.conftest import PdsAccount, make_platform, new_account, web
-from tests.pg import PgServer, pg_server
 from tests.reddit.conftest import make_account
 
-__all__ = ["make_platform", "pg_server", "web"]  # fixtures used by this folder's tests
-
-
-@pytest.fixture(scope="session")
-def network(pg_server: PgServer) -> Iterator[AppViewNetwork]:
-    url = pg_server.new_database().replace("postgresql+psycopg://", "postgresql://", 1)
-    with start_appview(url) as net:
-        yield net
+__all__ = ["make_platform", "web"]  # fixtures used by this folder's tests
 
 
 @pytest.fixture

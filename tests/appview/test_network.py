@@ -16,8 +16,9 @@ def listening(pid: int) -> list[str]:
 
 def test_every_server_listens_on_loopback_only(network):
     addresses = listening(network.process.pid)
-    assert len(addresses) >= 6  # PLC, PDS, AppView, dataplane, bsync, ozone, control
+    assert len(addresses) >= 7  # PLC, two PDSs, AppView, dataplane, bsync, ozone, control
     assert all(a.startswith("127.0.0.1:") for a in addresses), addresses
+    assert f"127.0.0.1:{network.elsewhere_url.rsplit(':', 1)[1]}" in addresses
 
 
 def test_requests_are_counted_per_server_and_path(network):

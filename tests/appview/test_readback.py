@@ -113,3 +113,29 @@ def test_images_read_back_with_their_alt_texts_and_sizes(network, author, make_p
     blobs = [i["image"]["ref"]["$link"] for i in post["record"]["embed"]["images"]]
     for image, cid in zip(view["images"], blobs, strict=True):
         assert cid in image["thumb"] and cid in image["fullsize"]  # hydrated image URLs
+
+
+def test_a_mention_of_a_user_on_another_pds_resolves_through_the_appview(
+    network, author, make_platform, web
+):
+    """The mentioned account lives on another PDS: its handle is resolved through the author's
+    PDS, which asks the AppView (as in production: the handle is not the PDS's own), and readers
+    see the mention point to that account with its verified handle."""
+    did, handle, _ = network.create_elsewhere_account(f"far{author.handle.split('.')[0]}")
+    network.process_all()  # the AppView resolves handles it has indexed (getDids), as in production
+    web.routes["/post"] = ("text/html", b"<html><head></head></html>")
+    source = (
+        f"---\ntitle: Far\nurl: {web.url}/post\nlang: en\n---\n\n# Across servers\n\n"
+        f"Ask @{handle} about it."
+    )
+    threads = compile_article(read_text(source, source="far.md", fmt="markdown"), "bluesky")
+    platform = make_platform(author.config(network.url))
+    (refs,) = [publish_thread(platform, t.posts, i) for i, t in enumerate(threads)]
+    network.process_all()
+
+    (post,) = thread_chain(network, refs[0].uri)
+    text = post["record"]["text"].encode()
+    mentions = [(text[s:e].decode(), v) for s, e, k, v in _facets(post) if k == "mention"]
+    assert mentions == [(f"@{handle}", did)]
+    assert network.read("app.bsky.actor.getProfile", {"actor": did})["handle"] == handle
+    assert network.url not in network.elsewhere_url  # two servers, one AppView

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.platforms.base import Outgoing
 from bot.threads import PostDraft
 from tests.appview.test_stats import Reader
@@ -16,6 +18,10 @@ def _send(platform: Any, draft: PostDraft, key: str) -> Any:
     return platform.send(Outgoing(1, key, "a", draft, prepared=platform.prepare(draft, key, NOW)))
 
 
+@pytest.mark.unreadable(
+    "a reader's reply to a replies=nobody thread is hidden and their quote of a quotes=false post"
+    " shows detached: what the test asserts"
+)
 def test_the_appview_enforces_reply_and_quote_controls(network, author, make_platform) -> None:
     platform = make_platform(author.config(network.url))
     root = _send(platform, PostDraft("Nobody may answer or quote this.", gate=(), quotes=False),

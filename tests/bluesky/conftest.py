@@ -1,4 +1,6 @@
-"""Fixtures for the Bluesky tests: the reference PDS (session-scoped), accounts, a page server."""
+"""Fixtures for the Bluesky tests: accounts, platforms, a page server, and the plain PDS with
+rate limits. ``pds`` is the session's test network (tests/readback.py): every post a test
+writes there is read back through its AppView after the test."""
 
 from __future__ import annotations
 
@@ -61,13 +63,10 @@ class PdsAccount:
 
 
 @pytest.fixture(scope="session")
-def pds() -> Iterator[PdsServer]:
-    with start_pds() as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
 def limited_pds() -> Iterator[PdsServer]:
+    """The plain reference PDS with its rate limits on. Not the test network's PDS: its limits
+    would throttle every other test's logins and accounts, and a second network would cost
+    another ~10 s start and 370 MB; the tests on it count logins, they publish no threads."""
     with start_pds(rate_limits=True) as server:
         yield server
 

@@ -15,7 +15,7 @@ from bot.secretkey import KeySource, new_key_text
 from bot.store import open_store
 from bot.threads import PostDraft
 from tests.bluesky.test_send import outgoing
-from tests.pg import BIN, PgServer, pg_server  # noqa: F401  (session fixture)
+from tests.pg import BIN, PgServer
 
 
 def _secrets(store: object, name: str, password: str) -> list[str]:

@@ -17,7 +17,7 @@ import pytest
 
 from bot.app import App, load_settings
 from bot.desk.server import running
-from bot.sandbox.pds import PdsServer, start_pds
+from bot.sandbox.pds import PdsServer
 from bot.sandbox.reddit import standin as standin_mod
 from bot.sandbox.reddit.standin import RedditStandin, start_standin
 
@@ -73,11 +73,12 @@ class Sandbox:
 
 
 @pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    """PDS + Reddit stand-in + a config + the desk on a free port, once per session."""
+def sandbox(tmp_path_factory: pytest.TempPathFactory, network: PdsServer) -> Iterator[Sandbox]:
+    """The session's test network (its PDS; what the daemon publishes is read back through
+    its AppView) + Reddit stand-in + a config + the desk on a free port, once per session."""
     tmp = tmp_path_factory.mktemp("desk")
-    with start_pds() as pds, start_standin() as reddit:
-        yield from _desk(tmp, pds, reddit)
+    with start_standin() as reddit:
+        yield from _desk(tmp, network, reddit)
 
 
 def _desk(tmp: Path, pds: PdsServer, reddit: RedditStandin) -> Iterator[Sandbox]:

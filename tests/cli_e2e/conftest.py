@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.sandbox.pds import PdsServer, start_pds
+from bot.sandbox.pds import PdsServer
 from bot.sandbox.reddit import standin as standin_mod
 from bot.sandbox.reddit.standin import RedditStandin, start_standin
 
@@ -28,13 +28,6 @@ First section
 
 A first paragraph that is long enough to be a post of its own.
 """
-
-
-@pytest.fixture(scope="session")
-def pds() -> Iterator[PdsServer]:
-    """One local PDS for the whole CLI test session."""
-    with start_pds() as server:
-        yield server
 
 
 @pytest.fixture(scope="session")

@@ -13,12 +13,11 @@ from typing import Any
 import pytest
 
 from bot.publish import Publisher, PublishOptions
-from bot.sandbox.pds import PdsServer, start_pds
+from bot.sandbox.pds import PdsServer
 from bot.sandbox.reddit.standin import start_standin
 from bot.store import Store, open_store
 from bot.threads import ThreadDraft
 from tests.contract.targets import BlueskyTarget, RedditTarget, SharedClock, Target
-from tests.pg import pg_server  # noqa: F401  (session fixture)
 from tests.servers.proxy import FaultProxy
 from tests.store.helpers import article
 
@@ -30,12 +29,6 @@ OPTIONS: dict[str, Any] = {
     "backoff_base": 10.0,
     "backoff_max": 120.0,
 }
-
-
-@pytest.fixture(scope="session")
-def pds() -> Iterator[PdsServer]:
-    with start_pds() as server:
-        yield server
 
 
 @pytest.fixture(params=["bluesky", "reddit"])

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.pds import PdsServer, start_pds
-from tests.pg import pg_server  # noqa: F401  (the session PostgreSQL cluster)
 
 
 @pytest.fixture(autouse=True)
@@ -22,13 +21,6 @@ def _restore_root_logging() -> Iterator[None]:
     root.setLevel(level)
 
 
-@pytest.fixture(scope="session")
-def pds() -> Iterator[PdsServer]:
-    """One reference PDS for this folder's tests (each test makes its own account)."""
-    with start_pds() as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def _key_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Stores opened without a key source (and child processes) keep the session key in
@@ -38,6 +30,7 @@ def _key_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def limited_pds() -> Iterator[PdsServer]:
-    """A reference PDS with its rate limits on (PDS_RATE_LIMITS_ENABLED)."""
+    """The plain reference PDS with its rate limits on (PDS_RATE_LIMITS_ENABLED), not the test
+    network's: its limits would throttle every other test of the session."""
     with start_pds(rate_limits=True) as server:
         yield server

@@ -8,11 +8,10 @@ from dataclasses import replace
 
 from bot.app import App
 from bot.config import BlueskyAccount, Secret
-from tests.bluesky.conftest import pds  # noqa: F401  (session fixture: the reference PDS)
 from tests.desk.conftest import csrf_of, login
 
 
-def test_an_editor_tests_an_account_and_sees_who_it_is(app: App, client, pds) -> None:  # noqa: F811
+def test_an_editor_tests_an_account_and_sees_who_it_is(app: App, client, pds) -> None:
     did, handle, password = pds.create_account("deskcheck")
     good = BlueskyAccount("desk", handle, Secret(password), service=pds.url)
     bad = BlueskyAccount("other", handle, Secret("not-the-password"), service=pds.url)

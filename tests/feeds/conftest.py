@@ -11,7 +11,6 @@ import pytest
 from bot.app import App
 from bot.config import BlueskyAccount, Secret, from_mapping
 from bot.store import open_store
-from tests.pg import PgServer, pg_server  # noqa: F401  (session fixture)
 from tests.servers.feeds import Site, serve
 
 WORDS = (

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.publish import Publisher, PublishOptions
-from bot.sandbox.pds import PdsServer, start_pds
 from tests.publish.fakes import T0, FakePlatform, FakeStore
 
 
@@ -72,10 +71,3 @@ def make_rig() -> Iterator[type[Rig]]:
     yield Made
     for r in made:
         r.publisher.close()
-
-
-@pytest.fixture(scope="session")
-def pds() -> Iterator[PdsServer]:
-    """One reference PDS for this folder's tests (each test makes its own account)."""
-    with start_pds() as server:
-        yield server

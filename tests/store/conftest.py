@@ -9,7 +9,7 @@ import pytest
 
 from bot.secretkey import KeySource
 from bot.store import Store, open_store
-from tests.pg import PgServer, pg_server  # noqa: F401  (session fixture)
+from tests.pg import PgServer
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
