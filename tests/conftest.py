@@ -20,9 +20,20 @@ def network(pg_server: PgServer, read_back_memory: Memory) -> Iterator[AppViewNe
     """The dev-env test network (PLC + PDS + AppView), started once for the whole session."""
     url = pg_server.new_database().replace("postgresql+psycopg://", "postgresql://", 1)
     with start_appview(url) as net:
-        read_back_memory.network = net
+        read_back_memory.networks.append(net)
         yield net
-        read_back_memory.network = None
+        read_back_memory.networks.remove(net)
+
+
+@pytest.fixture(scope="session")
+def limited_network(pg_server: PgServer, read_back_memory: Memory) -> Iterator[AppViewNetwork]:
+    """A second network whose PDSes enforce their rate limits, for the tests of logins and
+    pacing (on the first, the limits would throttle every other test of the session)."""
+    url = pg_server.new_database().replace("postgresql+psycopg://", "postgresql://", 1)
+    with start_appview(url, rate_limits=True) as net:
+        read_back_memory.networks.append(net)
+        yield net
+        read_back_memory.networks.remove(net)
 
 
 @pytest.fixture
@@ -30,8 +41,15 @@ def pds(network: AppViewNetwork, read_back_memory: Memory) -> AppViewNetwork:
     """The PDS the Bluesky tests publish to: the network's, so every post is read back. Function
     scoped (the network is the session's) so that a test asking for it late, through
     ``request.getfixturevalue`` as the contract suite does, is read back too."""
-    read_back_memory.touched = True
+    read_back_memory.touched.append(network)
     return network
+
+
+@pytest.fixture
+def limited_pds(limited_network: AppViewNetwork, read_back_memory: Memory) -> AppViewNetwork:
+    """The rate-limited network's PDS; what the tests on it publish is read back too."""
+    read_back_memory.touched.append(limited_network)
+    return limited_network
 
 
 _MEMORY = pytest.StashKey[Memory]()
@@ -71,12 +89,15 @@ _CALL_PASSED = pytest.StashKey[bool]()
 @pytest.fixture(autouse=True)
 def _read_back(request: pytest.FixtureRequest, read_back_memory: Memory) -> Iterator[None]:
     """After a test that used the network, read back every post it wrote (module doc)."""
-    read_back_memory.touched = False
+    read_back_memory.touched = []
     yield
-    network = read_back_memory.network
-    if network is None or not (read_back_memory.touched or "network" in request.fixturenames):
+    asked = list(read_back_memory.touched)
+    for name in {"network", "limited_network"} & set(request.fixturenames):
+        asked.append(request.getfixturevalue(name))
+    networks = [net for net in read_back_memory.networks if net in asked]
+    if not networks:
         return
-    records, current = new_records(network, read_back_memory)
+    found = [(net, *new_records(net, read_back_memory)) for net in networks]
     marker = request.node.get_closest_marker("unreadable")
     if marker is not None:
         reason = marker.args[0] if marker.args else marker.kwargs.get("reason")
@@ -84,13 +105,17 @@ def _read_back(request: pytest.FixtureRequest, read_back_memory: Memory) -> Iter
             raise pytest.UsageError(f"{request.node.nodeid}: @unreadable needs a reason")
         read_back_memory.opted_out.append(f"{request.node.nodeid}: {reason}")
         return
-    if not records or not request.node.stash.get(_CALL_PASSED, False):
+    if not request.node.stash.get(_CALL_PASSED, False):
         return
-    read_back_memory.checked += len(records)
-    read_back_memory.tests += 1
-    problems = check(network, records, current)
+    problems: list[str] = []
+    for network, records, current in found:
+        if not records:
+            continue
+        read_back_memory.checked += len(records)
+        problems += check(network, records, current)
+    if any(records for _, records, _ in found):
+        read_back_memory.tests += 1
     if problems:
         raise ReadBackError(
-            f"{len(problems)} problem(s) reading back {len(records)} post(s):\n"
-            + "\n".join(problems)
+            f"{len(problems)} problem(s) reading back posts:\n" + "\n".join(problems)
         )

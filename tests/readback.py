@@ -71,8 +71,8 @@ class Memory:
     checked: int = 0  # posts read back (for the session summary)
     tests: int = 0  # tests whose posts were read back
     opted_out: list[str] = field(default_factory=list)  # "test id: reason"
-    touched: bool = False  # the running test asked for ``pds`` (maybe through getfixturevalue)
-    network: AppViewNetwork | None = None  # once started
+    touched: list[AppViewNetwork] = field(default_factory=list)  # asked for by the running test
+    networks: list[AppViewNetwork] = field(default_factory=list)  # those started so far
 
 
 class ReadBackError(AssertionError):

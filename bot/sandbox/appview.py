@@ -186,14 +186,18 @@ class AppViewNetwork(PdsServer):
 
 
 @contextmanager
-def start_appview(db_url: str, *, timeout: float = READY_TIMEOUT) -> Iterator[AppViewNetwork]:
-    """Run the test network on the empty PostgreSQL database ``db_url`` (``postgresql://…``)."""
+def start_appview(
+    db_url: str, *, rate_limits: bool = False, timeout: float = READY_TIMEOUT
+) -> Iterator[AppViewNetwork]:
+    """Run the test network on the empty PostgreSQL database ``db_url`` (``postgresql://…``);
+    ``rate_limits``: its PDSes enforce their rate limits (logins, writes), as production's do."""
     modules = ensure_installed()
     node = node22(modules) / "bin" / "node"
     with start_redis() as redis, tempfile.TemporaryFile() as errors:
         env = {**os.environ, "DB_POSTGRES_URL": db_url, "REDIS_HOST": redis}
         env.setdefault("LOG_ENABLED", "false")
         env["NODE_NO_WARNINGS"] = "1"  # pg's deprecation notices are dev-env's, not ours
+        env["PDS_RATE_LIMITS_ENABLED"] = "true" if rate_limits else "false"
         started = time.monotonic()
         process = subprocess.Popen(
             [str(node), str(LAUNCHER), "--watch-stdin"],

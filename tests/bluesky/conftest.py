@@ -63,11 +63,10 @@ class PdsAccount:
 
 
 @pytest.fixture(scope="session")
-def limited_pds() -> Iterator[PdsServer]:
-    """The plain reference PDS with its rate limits on. Not the test network's PDS: its limits
-    would throttle every other test's logins and accounts, and a second network would cost
-    another ~10 s start and 370 MB; the tests on it count logins, they publish no threads."""
-    with start_pds(rate_limits=True) as server:
+def plain_pds() -> Iterator[PdsServer]:
+    """The plain reference PDS launcher (the demo's), for the tests of that launcher itself;
+    the Bluesky tests publish to the test networks (tests/conftest.py)."""
+    with start_pds() as server:
         yield server
 
 

@@ -1,6 +1,6 @@
 """The plain PDS launcher (bot/sandbox/node, the demo's): loopback only, a ready line with
-working URLs. It runs here as ``limited_pds`` (the same launcher with rate limits on, started for
-this folder anyway); the test network's own checks are in tests/appview/test_network.py."""
+working URLs (fixture ``plain_pds``); the test networks' own checks are in
+tests/appview/test_network.py."""
 
 from __future__ import annotations
 
@@ -22,14 +22,14 @@ def listeners(port: int) -> set[str]:
     return found
 
 
-def test_both_servers_listen_on_loopback_only(limited_pds):
-    for url in (limited_pds.url, limited_pds.plc_url):
+def test_both_servers_listen_on_loopback_only(plain_pds):
+    for url in (plain_pds.url, plain_pds.plc_url):
         assert listeners(urlsplit(url).port or 0) == {"0100007F"}  # 127.0.0.1
 
 
-def test_ready_urls_answer(limited_pds):
-    described = httpx.get(f"{limited_pds.url}/xrpc/com.atproto.server.describeServer", timeout=10)
+def test_ready_urls_answer(plain_pds):
+    described = httpx.get(f"{plain_pds.url}/xrpc/com.atproto.server.describeServer", timeout=10)
     assert described.status_code == 200
     assert described.json()["availableUserDomains"] == [".test"]
     assert described.json()["inviteCodeRequired"] is False
-    assert httpx.get(f"{limited_pds.plc_url}/_health", timeout=10).status_code == 200
+    assert httpx.get(f"{plain_pds.plc_url}/_health", timeout=10).status_code == 200

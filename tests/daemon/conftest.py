@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox.pds import PdsServer, start_pds
-
 
 @pytest.fixture(autouse=True)
 def _restore_root_logging() -> Iterator[None]:
@@ -26,11 +24,3 @@ def _key_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Stores opened without a key source (and child processes) keep the session key in
     the test's folder, not in ./data."""
     monkeypatch.setenv("SHAREBOT_DATA_DIR", str(tmp_path / "data"))
-
-
-@pytest.fixture(scope="session")
-def limited_pds() -> Iterator[PdsServer]:
-    """The plain reference PDS with its rate limits on (PDS_RATE_LIMITS_ENABLED), not the test
-    network's: its limits would throttle every other test of the session."""
-    with start_pds(rate_limits=True) as server:
-        yield server
