@@ -18,22 +18,25 @@ __all__ = ["pg_server"]  # the session cluster, for every folder
 @pytest.fixture(scope="session")
 def network(pg_server: PgServer, read_back_memory: Memory) -> Iterator[AppViewNetwork]:
     """The dev-env test network (PLC + PDS + AppView), started once for the whole session."""
-    url = pg_server.new_database().replace("postgresql+psycopg://", "postgresql://", 1)
-    with start_appview(url) as net:
-        read_back_memory.networks.append(net)
-        yield net
-        read_back_memory.networks.remove(net)
+    yield from _read_back_network(pg_server, read_back_memory, rate_limits=False)
 
 
 @pytest.fixture(scope="session")
 def limited_network(pg_server: PgServer, read_back_memory: Memory) -> Iterator[AppViewNetwork]:
     """A second network whose PDSes enforce their rate limits, for the tests of logins and
     pacing (on the first, the limits would throttle every other test of the session)."""
+    yield from _read_back_network(pg_server, read_back_memory, rate_limits=True)
+
+
+def _read_back_network(
+    pg_server: PgServer, memory: Memory, *, rate_limits: bool
+) -> Iterator[AppViewNetwork]:
+    """A network on a fresh database of the session's cluster, read back while it runs."""
     url = pg_server.new_database().replace("postgresql+psycopg://", "postgresql://", 1)
-    with start_appview(url, rate_limits=True) as net:
-        read_back_memory.networks.append(net)
+    with start_appview(url, rate_limits=rate_limits) as net:
+        memory.networks.append(net)
         yield net
-        read_back_memory.networks.remove(net)
+        memory.networks.remove(net)
 
 
 @pytest.fixture

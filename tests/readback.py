@@ -90,7 +90,8 @@ def _get(base: str, nsid: str, params: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _pages(base: str, nsid: str, params: Mapping[str, Any], key: str) -> Iterator[Any]:
+def pages(base: str, nsid: str, params: Mapping[str, Any], key: str) -> Iterator[Any]:
+    """Every item under ``key`` of a paged (``cursor``) xrpc query to ``base``."""
     cursor: str | None = None
     while True:
         page = _get(base, nsid, {**params, **({"cursor": cursor} if cursor else {})})
@@ -105,14 +106,14 @@ def new_records(network: AppViewNetwork, memory: Memory) -> tuple[list[Record], 
     changed (the threads the new ones continue); updates ``memory``."""
     fresh: list[Record] = []
     current: list[Record] = []
-    for repo in _pages(network.url, "com.atproto.sync.listRepos", {"limit": 1000}, "repos"):
+    for repo in pages(network.url, "com.atproto.sync.listRepos", {"limit": 1000}, "repos"):
         did, rev = repo["did"], repo.get("rev") or repo["head"]
         if memory.revs.get(did) == rev:
             continue
         params = {"repo": did, "collection": POST, "limit": 100}
         records = [
             Record(r["uri"], r["cid"], r["value"])
-            for r in _pages(network.url, "com.atproto.repo.listRecords", params, "records")
+            for r in pages(network.url, "com.atproto.repo.listRecords", params, "records")
         ]
         current += records
         fresh += [r for r in records if r.uri not in memory.uris[did]]

@@ -22,6 +22,7 @@ from bot.config import BlueskyAccount, Secret
 from bot.fetch import FetchPolicy
 from bot.platforms.bluesky import BlueskyPlatform
 from bot.sandbox.pds import PdsServer, start_pds
+from tests.readback import pages
 
 _names = itertools.count(1)
 
@@ -163,10 +164,6 @@ def get_record(server: PdsServer, uri: str) -> dict[str, Any]:
 
 
 def list_records(server: PdsServer, did: str) -> list[dict[str, Any]]:
-    answer = xrpc_get(
-        server,
-        "com.atproto.repo.listRecords",
-        {"repo": did, "collection": "app.bsky.feed.post", "limit": "100"},
-    )
-    records: list[dict[str, Any]] = answer["records"]
-    return records
+    """Every app.bsky.feed.post record of ``did`` on the PDS, page after page."""
+    params = {"repo": did, "collection": "app.bsky.feed.post", "limit": 100}
+    return list(pages(server.url, "com.atproto.repo.listRecords", params, "records"))

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 from bot.sandbox.pds import PdsServer
 from bot.sandbox.reddit import standin as standin_mod
 from bot.sandbox.reddit.standin import RedditStandin, start_standin
+from tests.bluesky.conftest import list_records
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "posts" / "china-russia-partnership.txt"
@@ -68,18 +68,7 @@ class Cli:
 
     def records(self) -> list[dict]:
         """This test's account's app.bsky.feed.post records on the PDS."""
-        out: list[dict] = []
-        cursor = None
-        with httpx.Client(base_url=self.pds.url, timeout=10) as http:
-            while True:
-                params = {"repo": self.did, "collection": "app.bsky.feed.post", "limit": 100}
-                if cursor:
-                    params["cursor"] = cursor
-                page = http.get("/xrpc/com.atproto.repo.listRecords", params=params).json()
-                out += page["records"]
-                cursor = page.get("cursor")
-                if not cursor or not page["records"]:
-                    return out
+        return list_records(self.pds, self.did)
 
     def reddit_things(self) -> int:
         """Submissions + comments on the stand-in (shared by the session: compare deltas)."""

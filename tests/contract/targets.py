@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from bot.config import BlueskyAccount, RedditAccount, Secret
 from bot.fetch import FetchPolicy
 from bot.platforms.base import Platform
@@ -27,6 +25,7 @@ from bot.sandbox.reddit.standin import (
 )
 from bot.store import Store
 from bot.threads import PostDraft, ThreadDraft
+from tests.bluesky.conftest import list_records
 from tests.servers.proxy import FaultProxy
 
 MARKER = re.compile(r"\n\n\[\]\(#sb-[0-9a-z]+\)$")
@@ -159,18 +158,7 @@ class BlueskyTarget(Target):
 
     def items(self, account: str = "main") -> list[Item]:
         did = self.creds[account][0]
-        records: list[dict[str, Any]] = []
-        cursor = None
-        with httpx.Client(base_url=self.pds.url, timeout=10) as http:
-            while True:
-                params = {"repo": did, "collection": "app.bsky.feed.post", "limit": 100}
-                if cursor:
-                    params["cursor"] = cursor
-                page = http.get("/xrpc/com.atproto.repo.listRecords", params=params).json()
-                records += page["records"]
-                cursor = page.get("cursor")
-                if not cursor or not page["records"]:
-                    break
+        records = list_records(self.pds, did)
         items = [Item(r["uri"], r["value"]["text"], _parent(r["value"])) for r in records]
         made = {r["uri"]: r["value"]["createdAt"] for r in records}
         # Creation order: createdAt is the claim time (ms); a reply after its parent on ties

@@ -18,9 +18,9 @@ import statistics
 
 from bot.sandbox.reddit.standin import start_standin
 from bot.store import open_store
+from tests.bluesky.conftest import list_records
 from tests.daemon.realstore import enqueue_article, rows, unpublished
 from tests.daemon.test_crash import _check_bluesky, _check_reddit, _ready, _start, _wait_done
-from tests.publish.test_bluesky_faults import _records
 from tests.servers.budget_proxy import BudgetProxy
 
 WINDOW = 45.0
@@ -82,7 +82,7 @@ def test_two_daemons_pace_300_posts_within_the_servers_budgets(limited_pds, pg_s
     print(f"RESULT real_utilisation {utilisation:.3f} target >= 0.9")
     assert codes == [0, 0]
     assert len(found) == 300 and unpublished(store) == 0
-    _check_bluesky(found, {r["uri"]: r["value"] for r in _records(limited_pds, did)})
+    _check_bluesky(found, {r["uri"]: r["value"] for r in list_records(limited_pds, did)})
     _check_reddit(found, things)
     assert limited == 0
     assert utilisation >= 0.9

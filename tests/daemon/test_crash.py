@@ -19,8 +19,8 @@ from pathlib import Path
 
 from bot.sandbox.reddit.standin import start_standin
 from bot.store import Store, open_store
+from tests.bluesky.conftest import list_records
 from tests.daemon.realstore import enqueue_article, rows, unpublished
-from tests.publish.test_bluesky_faults import _records
 from tests.servers.proxy import FaultProxy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +93,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(pds, tmp_path):
         final.send_signal(signal.SIGTERM)
         assert final.wait(10) == 0
         rows = _rows(store)
-        bsky_records = {r["uri"]: r["value"] for r in _records(pds, did)}
+        bsky_records = {r["uri"]: r["value"] for r in list_records(pds, did)}
         things = reddit.world.things
         duplicates = len(bsky_records) + len(things) - len(rows)
         print(f"\nkills {kills} (+{self_kills} self-kills after send), posts {len(rows)},"

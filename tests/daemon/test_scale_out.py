@@ -10,9 +10,9 @@ from pathlib import Path
 
 from bot.sandbox.reddit.standin import start_standin
 from bot.store import open_store
+from tests.bluesky.conftest import list_records
 from tests.daemon.realstore import enqueue_article, rows, unpublished
 from tests.daemon.test_crash import _check_bluesky, _check_reddit, _ready, _start, _wait_done
-from tests.publish.test_bluesky_faults import _records
 
 
 def _published_by(log: Path) -> int:
@@ -44,6 +44,6 @@ def test_three_daemons_on_postgresql_share_300_posts_each_exactly_once(pds, pg_s
         assert codes == [0, 0, 0]
         assert len(found) == 300 and unpublished(store) == 0
         assert sum(by.values()) == 300 and all(by.values()), by
-        _check_bluesky(found, {r["uri"]: r["value"] for r in _records(pds, did)})
+        _check_bluesky(found, {r["uri"]: r["value"] for r in list_records(pds, did)})
         _check_reddit(found, reddit.world.things)
     store.close()

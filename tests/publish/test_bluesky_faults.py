@@ -9,8 +9,6 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
-
 from bot.compile import compile_article
 from bot.config import BlueskyAccount, Secret
 from bot.fetch import FetchPolicy
@@ -18,8 +16,8 @@ from bot.platforms.base import Outgoing, Ref
 from bot.platforms.bluesky import BlueskyPlatform
 from bot.publish import Publisher, PublishOptions
 from bot.readers import read_source
-from bot.sandbox.pds import PdsServer
 from bot.store import open_store
+from tests.bluesky.conftest import list_records
 from tests.publish.test_rate_limits import _drive_store
 from tests.publish.test_reddit_faults import Crash, _Sessions
 from tests.servers.proxy import FaultProxy
@@ -56,21 +54,6 @@ class FaultyPlatform:
         self.real.close()
 
 
-def _records(pds: PdsServer, did: str) -> list[dict]:
-    out: list[dict] = []
-    cursor = None
-    with httpx.Client(base_url=pds.url, timeout=10) as http:
-        while True:
-            params = {"repo": did, "collection": "app.bsky.feed.post", "limit": 100}
-            if cursor:
-                params["cursor"] = cursor
-            page = http.get("/xrpc/com.atproto.repo.listRecords", params=params).json()
-            out += page["records"]
-            cursor = page.get("cursor")
-            if not cursor or not page["records"]:
-                return out
-
-
 def test_seed_article_lands_exactly_once_on_the_pds(pds, tmp_path: Path):
     did, handle, password = pds.create_account("pubfaults")
     article = read_source(str(SEED))
@@ -103,7 +86,7 @@ def test_seed_article_lands_exactly_once_on_the_pds(pds, tmp_path: Path):
     assert {p.state for p in posts.values()} == {"published"}, [
         (p.id, p.state, p.error) for p in posts.values()
     ]
-    records = {r["uri"]: r["value"] for r in _records(pds, did)}
+    records = {r["uri"]: r["value"] for r in list_records(pds, did)}
     assert len(records) == len(posts), "a post was duplicated or lost"
     for post in posts.values():
         assert post.uri is not None
