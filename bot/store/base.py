@@ -211,8 +211,9 @@ class StoreBase:
         every limit kept for publishing); False, spending nothing, when the spare is used up."""
         with self.write() as conn:
             limits = self.budgets.get(platform, ())
-            return store_budgets.spend_above(conn, limits, platform, account, actions, now,
-                                             reserve)  # fmt: skip
+            return store_budgets.spend(
+                conn, limits, platform, account, actions, now, reserve=reserve
+            )
 
     def follow_budget(self, platform: str, account: str, now: datetime, **view: Any) -> None:
         """Let the account's budget follow the platform's reported view of one limit

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot import budget
@@ -99,7 +99,7 @@ class Ledger:
                 continue  # read, nothing taken: unchanged
             limits = self.limits.get(key[0], ())
             state = budget.spend(limits, state, self.spent.get(key, {}), self.now)
-            values: dict[str, Any] = {"budget": json.dumps(state, separators=(",", ":"))}
+            values: dict[str, Any] = {"budget": _dumps(state)}
             if key in self.held:
                 values |= {"budget_until": self.held[key] or _FAR, "budget_held_at": self.now}
             upsert(self.conn, *key, **values)
@@ -108,12 +108,18 @@ class Ledger:
 _FAR = datetime(9999, 1, 1, tzinfo=UTC)  # a cost above a capacity: held until fixed
 
 
+def _dumps(state: budget.State) -> str:
+    """A budget state as stored (compact JSON)."""
+    return json.dumps(state, separators=(",", ":"))
+
+
 # Built once (building a statement costs about as much as running it): an account's
 # budget row, plain or locked FOR UPDATE (PostgreSQL).
-_QUERY = select(accounts.c.budget, accounts.c.budget_held_at).where(
+_ONE_ACCOUNT = and_(
     accounts.c.platform == bindparam("b_platform", type_=accounts.c.platform.type),
     accounts.c.account == bindparam("b_account", type_=accounts.c.account.type),
 )
+_QUERY = select(accounts.c.budget, accounts.c.budget_held_at).where(_ONE_ACCOUNT)
 _BUDGET, _BUDGET_LOCKED = Statement(_QUERY), Statement(_QUERY.with_for_update())
 
 
@@ -153,10 +159,7 @@ def _update(columns: tuple[str, ...]) -> Statement:
     """UPDATE of ``columns`` of one account row (bound as ``b_`` + the column's name)."""
     return Statement(
         update(accounts)
-        .where(
-            accounts.c.platform == bindparam("b_platform", type_=accounts.c.platform.type),
-            accounts.c.account == bindparam("b_account", type_=accounts.c.account.type),
-        )
+        .where(_ONE_ACCOUNT)
         .values({n: bindparam(f"b_{n}", type_=accounts.c[n].type) for n in columns})
     )
 
@@ -168,28 +171,16 @@ def spend(
     account: str,
     actions: budget.Actions,
     now: datetime,
-) -> None:
-    """Count requests made outside a claim (a login, a read-back, a lookup)."""
-    state = budget.spend(limits, load(conn, platform, account, lock=True)[0], actions, now)
-    upsert(conn, platform, account, budget=json.dumps(state, separators=(",", ":")))
-
-
-def spend_above(
-    conn: Connection,
-    limits: Sequence[Limit],
-    platform: str,
-    account: str,
-    actions: budget.Actions,
-    now: datetime,
-    reserve: float,
+    *,
+    reserve: float | None = None,
 ) -> bool:
-    """Spend ``actions`` only if the account's budget keeps ``reserve`` of every limit left
-    afterwards (``budget.allows_above``); False, spending nothing, when it would not."""
+    """Count requests made outside a claim (a login, a read-back, a lookup). ``reserve``:
+    only if the budget keeps that share of every limit left afterwards
+    (``budget.allows_above``); False, spending nothing, when it would not."""
     state, _ = load(conn, platform, account, lock=True)
-    if not budget.allows_above(limits, state, actions, now, reserve):
+    if reserve is not None and not budget.allows_above(limits, state, actions, now, reserve):
         return False
-    state = budget.spend(limits, state, actions, now)
-    upsert(conn, platform, account, budget=json.dumps(state, separators=(",", ":")))
+    upsert(conn, platform, account, budget=_dumps(budget.spend(limits, state, actions, now)))
     return True
 
 
@@ -204,8 +195,9 @@ def follow(
     """Follow the platform's reported remaining/reset (see ``budget.follow``)."""
     state, _ = load(conn, platform, account, lock=True)
     state = budget.follow(limits, state, now=now, **view)
-    values: dict[str, Any] = {"budget": json.dumps(state, separators=(",", ":"))}
-    if not budget.allows(limits, state, budget.post_actions(platform, reconcile=False), now):
-        until = budget.refill_at(limits, state, budget.post_actions(platform, reconcile=False), now)
+    values: dict[str, Any] = {"budget": _dumps(state)}
+    post = budget.post_actions(platform, reconcile=False)
+    if not budget.allows(limits, state, post, now):
+        until = budget.refill_at(limits, state, post, now)
         values |= {"budget_until": until or _FAR, "budget_held_at": now}
     upsert(conn, platform, account, **values)

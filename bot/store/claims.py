@@ -6,7 +6,7 @@ import functools
 import json
 import os
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -230,11 +230,12 @@ def claim_due(
     params = {"now": now, "limit": limit, "article_id": article_id}
     rows = query.rows(conn, params)
     chosen = _one_per_thread(rows)
-    if in_flight is not None:
-        kept = _within(conn, chosen, owner, now, in_flight)
+    if in_flight is not None and chosen:
+        busy = _busy(conn, owner, now)
+        kept = _within(chosen, busy, in_flight)
         if len(kept) < limit and len(rows) == limit:  # busy accounts' posts passed over
             rows = query.rows(conn, params | {"limit": limit + EXTRA_CANDIDATES})
-            kept = _within(conn, _one_per_thread(rows), owner, now, in_flight)
+            kept = _within(_one_per_thread(rows), busy, in_flight)
         chosen = kept[:limit]
     ledger = Ledger(conn, budgets, now)
     ledger.lock([(row.platform, row.account) for row in chosen])
@@ -281,15 +282,16 @@ _BUSY = Statement(
 )
 
 
-def _within(
-    conn: Connection, rows: list[Any], owner: str, now: datetime, in_flight: int
-) -> list[Any]:
+def _busy(conn: Connection, owner: str, now: datetime) -> dict[tuple[str, str], int]:
+    """Live leases ``owner`` holds per account (a crashed worker's ran out: they do not
+    hold the account)."""
+    return {(p, a): int(n) for p, a, n in _BUSY.rows(conn, {"owner": owner, "now": now})}
+
+
+def _within(rows: list[Any], busy: Mapping[tuple[str, str], int], in_flight: int) -> list[Any]:
     """``rows`` without those that would put an account over ``in_flight`` posts leased
-    to ``owner`` (live leases only: a crashed worker's posts do not hold the account)."""
-    if not rows:
-        return rows
-    busy = _BUSY.rows(conn, {"owner": owner, "now": now})
-    count = {(p, a): int(n) for p, a, n in busy}
+    to the owner (``busy``: what it holds already)."""
+    count = dict(busy)
     out = []
     for row in rows:
         if count.get(_key(row), 0) < in_flight:
