@@ -26,7 +26,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -38,7 +37,7 @@ import httpx
 
 from bot.errors import ConfigError
 from bot.sandbox import node
-from bot.sandbox.pds import PdsServer, PdsStartError, _read_ready, _stop
+from bot.sandbox.pds import PdsServer, PdsStartError, _stop, launched
 
 APPVIEW_DIR = Path(__file__).resolve().parent / "appview"
 LAUNCHER = APPVIEW_DIR / "launcher.mjs"
@@ -192,46 +191,25 @@ def start_appview(
     """Run the test network on the empty PostgreSQL database ``db_url`` (``postgresql://…``);
     ``rate_limits``: its PDSes enforce their rate limits (logins, writes), as production's do."""
     modules = ensure_installed()
-    node = node22(modules) / "bin" / "node"
-    with start_redis() as redis, tempfile.TemporaryFile() as errors:
+    command = [str(node22(modules) / "bin" / "node"), str(LAUNCHER)]
+    with start_redis() as redis:
         env = {**os.environ, "DB_POSTGRES_URL": db_url, "REDIS_HOST": redis}
         env.setdefault("LOG_ENABLED", "false")
         env["NODE_NO_WARNINGS"] = "1"  # pg's deprecation notices are dev-env's, not ours
         env["PDS_RATE_LIMITS_ENABLED"] = "true" if rate_limits else "false"
         started = time.monotonic()
-        process = subprocess.Popen(
-            [str(node), str(LAUNCHER), "--watch-stdin"],
-            cwd=modules.parent,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-        )
-        try:
-            yield _network(process, errors, timeout, started)
-        finally:
-            _stop(process)
-
-
-def _network(
-    process: subprocess.Popen[bytes], errors: Any, timeout: float, started: float
-) -> AppViewNetwork:
-    try:
-        ready = _read_ready(process, timeout)
-    except PdsStartError as exc:
-        errors.seek(0)
-        tail = errors.read()[-3000:].decode(errors="replace")
-        raise PdsStartError(f"AppView network: {exc}\n{tail}") from None
-    return AppViewNetwork(
-        url=ready["pds"],
-        plc_url=ready["plc"],
-        admin_password=ready["adminPassword"],
-        process=process,
-        appview_url=ready["appview"],
-        control_url=ready["control"],
-        elsewhere_url=ready["elsewhere"],
-        start_seconds=time.monotonic() - started,
-    )
+        with launched(command, modules.parent, env, timeout, "AppView network") as launch:
+            process, ready = launch
+            yield AppViewNetwork(
+                url=ready["pds"],
+                plc_url=ready["plc"],
+                admin_password=ready["adminPassword"],
+                process=process,
+                appview_url=ready["appview"],
+                control_url=ready["control"],
+                elsewhere_url=ready["elsewhere"],
+                start_seconds=time.monotonic() - started,
+            )
 
 
 if __name__ == "__main__":

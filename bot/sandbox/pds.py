@@ -17,9 +17,10 @@ import selectors
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -103,17 +104,17 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def start_pds(*, rate_limits: bool = False, timeout: float = READY_TIMEOUT) -> Iterator[PdsServer]:
-    """Run a PDS for the duration of the ``with`` block."""
-    modules = ensure_installed()
-    env = {**os.environ, "PDS_RATE_LIMITS_ENABLED": "true" if rate_limits else "false"}
-    env["NODE_PATH"] = str(modules)
-    env.setdefault("LOG_ENABLED", "false")
+def launched(
+    command: list[str], cwd: Path, env: Mapping[str, str], timeout: float, what: str
+) -> Iterator[tuple[subprocess.Popen[bytes], dict[str, str]]]:
+    """Run a Node launcher (``--watch-stdin``) until its JSON ready line; yields (process,
+    ready). A launcher that is not ready in time is a PdsStartError naming ``what``, with
+    the end of its stderr; it is stopped (SIGTERM, then SIGKILL) when the block ends."""
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(
-            ["node", str(LAUNCHER), "--watch-stdin"],
-            cwd=modules.parent,
-            env=env,
+            [*command, "--watch-stdin"],
+            cwd=cwd,
+            env=dict(env),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=errors,
@@ -123,8 +124,20 @@ def start_pds(*, rate_limits: bool = False, timeout: float = READY_TIMEOUT) -> I
                 ready = _read_ready(process, timeout)
             except PdsStartError as exc:
                 errors.seek(0)
-                tail = errors.read()[-2000:].decode(errors="replace")
-                raise PdsStartError(f"{exc}\n{tail}") from None
-            yield PdsServer(ready["pds"], ready["plc"], ready["adminPassword"], process)
+                tail = errors.read()[-3000:].decode(errors="replace")
+                raise PdsStartError(f"{what}: {exc}\n{tail}") from None
+            yield process, ready
         finally:
             _stop(process)
+
+
+@contextmanager
+def start_pds(*, rate_limits: bool = False, timeout: float = READY_TIMEOUT) -> Iterator[PdsServer]:
+    """Run a PDS for the duration of the ``with`` block."""
+    modules = ensure_installed()
+    env = {**os.environ, "PDS_RATE_LIMITS_ENABLED": "true" if rate_limits else "false"}
+    env["NODE_PATH"] = str(modules)
+    env.setdefault("LOG_ENABLED", "false")
+    command = ["node", str(LAUNCHER)]
+    with launched(command, modules.parent, env, timeout, "PDS") as (process, ready):
+        yield PdsServer(ready["pds"], ready["plc"], ready["adminPassword"], process)
