@@ -13,6 +13,7 @@ import hashlib
 import inspect
 import json
 import logging
+import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,15 +38,36 @@ REFRESH_MARGIN = timedelta(minutes=20)
 
 def tid(micros: int, clock_id: int) -> str:
     """A record key in TID form: 53 bits of microseconds + 10 bits of clock id, base32-sortable."""
-    value = ((micros & ((1 << 53) - 1)) << 10) | (clock_id & 0x3FF)
+    return _tid(((micros & _MICROS) << 10) | (clock_id & 0x3FF))
+
+
+def _tid(value: int) -> str:
     return "".join(_B32[(value >> (5 * i)) & 31] for i in range(12, -1, -1))
 
 
+_MICROS = (1 << 53) - 1
+
+# The PDS refuses a record key holding a slur ("Unacceptable slur in record key": its
+# handle/explicit-slurs.ts, also applied to rkeys). Over the TID alphabet only one of its
+# patterns can match inside a key (the others match whole words, which no 13-character
+# TID spells). A TID's leading characters are the time: while they spell the start of one
+# (as "3n3nogg" did for a second on 2 December 2026), a key whose next characters complete
+# it was refused, and its post went to review.
+REFUSED_IN_RKEY = re.compile(r"n[4ailo][gq]{2}(?:l[3e]t|[3e]r)")
+
+
 def make_rkey(key: str, now: datetime) -> str:
-    """A TID for ``key`` at ``now``; the key's hash spreads posts claimed in the same instant."""
+    """A TID for ``key`` at ``now``; the key's hash spreads posts claimed in the same instant.
+    A TID the PDS would refuse (REFUSED_IN_RKEY) is moved just past the refused span: the
+    last matching character goes up by one, so the key stays a TID of about that time."""
     digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
     micros = int(now.timestamp()) * 1_000_000 + now.microsecond + (digest >> 44)
-    return tid(micros, digest & 0x3FF)
+    value = ((micros & _MICROS) << 10) | (digest & 0x3FF)
+    rkey = _tid(value)
+    while (found := REFUSED_IN_RKEY.search(rkey)) is not None:
+        value += 32 ** (12 - (found.end() - 1))  # the match's last character, plus one
+        rkey = _tid(value)
+    return rkey
 
 
 def created_at(now: datetime) -> str:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime, timedelta
 
 from bot.config import BlueskyAccount, Secret
 from bot.platforms.base import Ref
-from bot.platforms.bluesky import BlueskyPlatform, build_record, created_at, make_rkey, tid
+from bot.platforms.bluesky import (
+    REFUSED_IN_RKEY,
+    BlueskyPlatform,
+    build_record,
+    created_at,
+    make_rkey,
+    tid,
+)
 from bot.threads import BLUESKY_LIMITS, Facet, PostDraft
 from tests.bluesky.conftest import MemorySessions
 
@@ -75,6 +83,42 @@ def test_rkeys_are_deterministic_and_distinct_within_one_claim():
     assert all(TID.match(k) for k in keys)
     assert make_rkey("post-1", NOW) == keys[1]
     assert make_rkey("post-1", NOW + timedelta(seconds=5)) > keys[1]
+
+
+# A TID the reference PDS refused on 2 December 2026 ("Unacceptable slur in record key").
+REFUSED = "3n3nogger33q5"
+
+
+def refused_instant(key: str) -> datetime:
+    """When make_rkey would have made ``key`` a TID starting as REFUSED does."""
+    value = 0
+    for char in REFUSED:
+        value = value * 32 + "234567abcdefghijklmnopqrstuvwxyz".index(char)
+    spread = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") >> 44
+    micros = (value >> 10) - spread
+    return datetime.fromtimestamp(micros // 1_000_000, UTC).replace(microsecond=micros % 1_000_000)
+
+
+def test_the_pattern_is_the_one_the_pds_applies():
+    assert REFUSED_IN_RKEY.search(REFUSED)
+    for near in ("3n3nogges33q5", "3n3nuggers3q5", "3n3nogeer33q5", "3n3nogglet3q5"):
+        assert bool(REFUSED_IN_RKEY.search(near)) is near.endswith("let3q5"), near
+
+
+def test_rkeys_never_hold_what_the_pds_refuses():
+    key = "slur-window"
+    at = refused_instant(key)
+    made = make_rkey(key, at)
+    assert TID.match(made) and not REFUSED_IN_RKEY.search(made)
+    assert made[:8] == REFUSED[:8] and made > REFUSED  # just past the refused span
+    raw = fixed = 0
+    for step in range(-20_000, 20_000, 7):  # 140 ms around it, every 7 microseconds
+        when = at + timedelta(microseconds=step)
+        digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+        micros = int(when.timestamp()) * 1_000_000 + when.microsecond + (digest >> 44)
+        raw += bool(REFUSED_IN_RKEY.search(tid(micros, digest & 0x3FF)))
+        fixed += bool(REFUSED_IN_RKEY.search(make_rkey(key, when)))
+    assert raw > 100 and fixed == 0  # the span was there; no key made lands in it
 
 
 def test_prepare_is_pure_and_fixes_rkey_and_created_at():

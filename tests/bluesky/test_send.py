@@ -5,9 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
+from bot.errors import RejectedError
 from bot.platforms.base import Outgoing
+from bot.platforms.bluesky import created_at
 from bot.threads import Facet, PostDraft
 from tests.bluesky.conftest import get_record, list_records, new_account
+from tests.bluesky.test_record import REFUSED, refused_instant
 
 NOW = datetime(2026, 11, 28, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -64,3 +69,20 @@ def test_post_with_facets_mention_and_reply(pds, account, make_platform):
     }
     assert ref.url == f"https://bsky.app/profile/{account.handle}/post/{ref.uri.rsplit('/', 1)[1]}"
     assert len(list_records(pds, account.did)) == 2
+
+
+def test_a_post_claimed_when_its_rkey_would_hold_a_slur_is_published(pds, account, make_platform):
+    """The PDS refuses a record key holding a slur (a TID's leading characters are the time,
+    and on 2 December 2026 they spelled the start of one): a post prepared at an instant
+    whose key would have completed it gets the key just past it, and is published."""
+    platform = make_platform(account.config(pds.url))
+    draft = PostDraft(text="posted at an unlucky instant")
+    refused = {"rkey": REFUSED, "createdAt": created_at(NOW)}
+    with pytest.raises(RejectedError, match="Unacceptable slur in record key"):
+        platform.send(Outgoing(post_id=1, key="k0", account="a", draft=draft, prepared=refused))
+    key = "slur-window"
+    prepared = platform.prepare(draft, key, refused_instant(key))
+    assert prepared["rkey"][:8] == REFUSED[:8]
+    ref = platform.send(Outgoing(post_id=2, key=key, account="a", draft=draft, prepared=prepared))
+    assert ref.uri.endswith("/" + prepared["rkey"])
+    assert get_record(pds, ref.uri)["value"]["text"] == draft.text
