@@ -86,3 +86,30 @@ def test_a_post_claimed_when_its_rkey_would_hold_a_slur_is_published(pds, accoun
     ref = platform.send(Outgoing(post_id=2, key=key, account="a", draft=draft, prepared=prepared))
     assert ref.uri.endswith("/" + prepared["rkey"])
     assert get_record(pds, ref.uri)["value"]["text"] == draft.text
+
+
+def test_writes_leave_the_session_check_to_the_adapter(pds, account, make_platform, monkeypatch):
+    """The SDK decodes the access token before every call to see whether to refresh it;
+    the adapter refreshes ahead of it (``_refresh_if_due``), so its writes skip that."""
+    import atproto_client.client.session as session_module
+
+    platform = make_platform(account.config(pds.url))
+    platform.send(outgoing(platform, PostDraft(text="logs in first"), "w0"))
+    decoded: list[str] = []
+    original = session_module.get_jwt_payload
+
+    def counting(token: str) -> Any:
+        decoded.append(token)
+        return original(token)
+
+    monkeypatch.setattr(session_module, "get_jwt_payload", counting)
+    refs = [
+        platform.send(outgoing(platform, PostDraft(text=f"post {i}"), f"w{i + 1}"))
+        for i in range(3)
+    ]
+    assert decoded == []
+    assert [get_record(pds, ref.uri)["value"]["text"] for ref in refs] == [
+        "post 0",
+        "post 1",
+        "post 2",
+    ]
