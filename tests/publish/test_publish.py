@@ -318,7 +318,7 @@ def test_a_stopping_worker_confirms_without_claiming_more(make_rig):
     rig.platform("bluesky", "a").on_send = lambda post: rig.publisher.stopping.set()
     outcomes = rig.publisher.run_until_idle()
     assert [(o.post_id, o.state) for o in outcomes] == [(ids[0], "published")]
-    assert counting.calls == ["claim_due", "pinned", "confirm"]
+    assert counting.calls == ["claim_due", "confirm"]
     assert rig.store.states() == {ids[0]: "published", ids[1]: "queued"}
 
 
