@@ -232,21 +232,20 @@ class Publisher:
         outcomes = []
         current: Claim | None = claim
         try:
-            with self.store.pinned():
-                while current is not None:
-                    outcome, following = self._process(current, scope)
-                    with self._lock:
-                        self._holding.discard(current.post_id)
-                        if following is not None:
-                            self._holding.add(following.post_id)
-                        listeners = list(self._listeners)
-                    current = following
-                    outcomes.append(outcome)
-                    for listener in listeners:
-                        try:
-                            listener(outcome)
-                        except Exception:  # a progress display must not stop the publishing
-                            log.exception("outcome listener failed")
+            while current is not None:
+                outcome, following = self._process(current, scope)
+                with self._lock:
+                    self._holding.discard(current.post_id)
+                    if following is not None:
+                        self._holding.add(following.post_id)
+                    listeners = list(self._listeners)
+                current = following
+                outcomes.append(outcome)
+                for listener in listeners:
+                    try:
+                        listener(outcome)
+                    except Exception:  # a progress display must not stop the publishing
+                        log.exception("outcome listener failed")
         finally:  # a dying worker (BaseException) stops renewing its lease
             if current is not None:
                 with self._lock:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Collection
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
@@ -69,8 +68,6 @@ class ClaimStore(Protocol):
     def event(
         self, kind: str, message: str, *, post_id: int | None = None, now: datetime
     ) -> None: ...
-
-    def pinned(self) -> AbstractContextManager[None]: ...
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ heartbeats, the one-daemon lock on SQLite, the audit log)."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -58,42 +57,16 @@ class StoreBase:
             budget.DEFAULTS if budgets is None else budgets
         )
         self.in_flight: int | None = None  # posts per account one owner may hold at once
-        self._pinned = threading.local()  # .conn: this thread's connection while pinned()
 
     # --- transactions -----------------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One write transaction (BEGIN IMMEDIATE on SQLite), on this thread's pinned
-        connection if it has one (``pinned``)."""
-        pinned: Connection | None = getattr(self._pinned, "conn", None)
+        """One write transaction (BEGIN IMMEDIATE on SQLite)."""
         try:
-            if pinned is None:
-                with self.engine.begin() as conn:
-                    yield conn
-            else:
-                with pinned.begin():
-                    yield pinned
+            with self.engine.begin() as conn:
+                yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"store write failed: {_reason(exc)}") from exc
-
-    @contextmanager
-    def pinned(self) -> Iterator[None]:
-        """While inside, this thread's write transactions share one pooled connection
-        instead of checking one out of the pool and back in each (a publisher's chain of
-        confirm-and-claims: about a tenth of each one's CPU). Nested: the outer one's."""
-        if getattr(self._pinned, "conn", None) is not None:
-            yield
-            return
-        try:
-            conn = self.engine.connect()
-        except SQLAlchemyError as exc:
-            raise StoreError(f"store connection failed: {_reason(exc)}") from exc
-        self._pinned.conn = conn
-        try:
-            yield
-        finally:
-            self._pinned.conn = None
-            conn.close()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -4,8 +4,7 @@ contract of docs/store-api.md, and a scripted platform."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -252,10 +251,6 @@ class FakeStore:
             row.claims -= 1
             row.state, row.lease_owner = ("failed" if row.claims else "queued"), None
             row.history.append("released")
-
-    @contextmanager
-    def pinned(self) -> Iterator[None]:
-        yield
 
     def renew_lease(self, post_id: int, owner: str, lease_until: datetime) -> None:
         with self.lock:

@@ -284,7 +284,7 @@ class CountingStore:
 
     def __getattr__(self, name):
         attr = getattr(self.inner, name)
-        if name in ("claim_due", "confirm", "confirm_and_claim", "pinned"):
+        if name in ("claim_due", "confirm", "confirm_and_claim"):
 
             def counted(*args, **kwargs):
                 self.calls.append(name)
@@ -304,9 +304,8 @@ def test_a_worker_goes_on_with_the_reply_its_confirm_unlocked(make_rig):
     assert [o.post_id for o in outcomes] == ids == seen
     assert {o.state for o in outcomes} == {"published"}
     # One claim, then one confirm-and-claim per post (the last finds nothing), then the
-    # idle check: a commit per post instead of claim + confirm each. The worker's chain
-    # runs pinned to one store connection (no pool checkout per post).
-    assert counting.calls == ["claim_due", "pinned"] + ["confirm_and_claim"] * 4 + ["claim_due"]
+    # idle check: a commit per post instead of claim + confirm each.
+    assert counting.calls == ["claim_due"] + ["confirm_and_claim"] * 4 + ["claim_due"]
     assert rig.publisher.inflight_ids() == []
 
 
