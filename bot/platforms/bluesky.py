@@ -38,14 +38,17 @@ REFRESH_MARGIN = timedelta(minutes=20)
 
 def tid(micros: int, clock_id: int) -> str:
     """A record key in TID form: 53 bits of microseconds + 10 bits of clock id, base32-sortable."""
-    return _tid(((micros & _MICROS) << 10) | (clock_id & 0x3FF))
+    return _tid(_pack(micros, clock_id))
+
+
+def _pack(micros: int, clock_id: int) -> int:
+    """The 63-bit value a TID spells."""
+    return ((micros & ((1 << 53) - 1)) << 10) | (clock_id & 0x3FF)
 
 
 def _tid(value: int) -> str:
     return "".join(_B32[(value >> (5 * i)) & 31] for i in range(12, -1, -1))
 
-
-_MICROS = (1 << 53) - 1
 
 # The PDS refuses a record key holding a slur ("Unacceptable slur in record key": its
 # handle/explicit-slurs.ts, also applied to rkeys). Over the TID alphabet only one of its
@@ -62,7 +65,7 @@ def make_rkey(key: str, now: datetime) -> str:
     last matching character goes up by one, so the key stays a TID of about that time."""
     digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
     micros = int(now.timestamp()) * 1_000_000 + now.microsecond + (digest >> 44)
-    value = ((micros & _MICROS) << 10) | (digest & 0x3FF)
+    value = _pack(micros, digest)
     rkey = _tid(value)
     while (found := REFUSED_IN_RKEY.search(rkey)) is not None:
         value += 32 ** (12 - (found.end() - 1))  # the match's last character, plus one

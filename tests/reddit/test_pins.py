@@ -103,7 +103,7 @@ def test_the_adapter_sends_nothing_on_an_unsupported_prawcore(
     assert standin.counters["POST /api/submit"] == 0
 
 
-def _reply(standin: RedditStandin, adapter: RedditPlatform, text: str) -> None:
+def _reply(adapter: RedditPlatform, text: str) -> None:
     from bot.platforms.base import Outgoing
     from bot.threads import PostDraft
 
@@ -135,11 +135,11 @@ def test_prawcore_formats_request_data_only_when_it_logs_it(
     monkeypatch.setattr(prawcore.sessions, "pformat", counting)
     adapter = RedditPlatform(make_account(standin), MemorySessions(), timeout=5.0)
     caplog.set_level(logging.WARNING, logger="prawcore")
-    _reply(standin, adapter, "quiet comment")
+    _reply(adapter, "quiet comment")
     assert standin.counters["POST /api/comment"] == 1
     assert formatted == []
     caplog.set_level(logging.DEBUG, logger="prawcore")
-    _reply(standin, adapter, "logged comment")
+    _reply(adapter, "logged comment")
     assert any("logged comment" in str(value) for value in formatted)
     data = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Data: ")]
     assert any("logged comment" in line for line in data), data
