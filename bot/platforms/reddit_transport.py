@@ -42,11 +42,13 @@ _FAILED = frozenset({408, 520, 522})
 
 
 def _refused(exc: BaseException) -> bool:
-    """True when the connection was never made, so the request was never sent."""
+    """True when the connection was never made, so the request was never sent (requests'
+    exceptions, or urllib3's own from the short way of bot.platforms.reddit_http)."""
     import requests.exceptions
+    import urllib3.exceptions
 
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
+    if isinstance(exc, requests.exceptions.ConnectTimeout | urllib3.exceptions.ConnectTimeoutError):
+        return True  # (urllib3's NewConnectionError is a ConnectTimeoutError)
     if not isinstance(exc, requests.exceptions.ConnectionError):
         return False
     text = repr(exc)
@@ -154,14 +156,16 @@ def retry_strategy_class() -> type[Any]:
 
 
 def http_session(urls: tuple[str, str]) -> Any:
-    """A requests Session that reads the proxy and CA-bundle environment once, here:
-    with ``trust_env`` requests reads it again on every request (~0.3 ms of CPU a post)."""
+    """A requests Session (bot.platforms.reddit_http.LeanSession) that reads the proxy and
+    CA-bundle environment once, here: with ``trust_env`` requests reads it again on every
+    request (~0.3 ms of CPU a post)."""
     import urllib.request
 
-    import requests
     import requests.utils as utils
 
-    session = requests.Session()
+    from bot.platforms.reddit_http import LeanSession
+
+    session = LeanSession()
     bypass = {bool(utils.should_bypass_proxies(url, no_proxy=None)) for url in urls}
     if len(bypass) > 1:  # NO_PROXY treats the two URLs differently: keep per-request reads
         return session
