@@ -212,6 +212,10 @@ def measure(url: str) -> None:
             f"{side:8} {sum(wall[side]):.3f}s wall, {sum(cpu[side]):.3f}s CPU, {COMMENTS} comments"
         )
     print(f"publish path / bare PRAW (information): {sum(wall['path']) / sum(wall['bare']):.3f}")
+    store_ms = (sum(cpu["path"]) - sum(cpu["adapter"])) * 1000 / COMMENTS
+    commit_ms = (sum(cpu["floor"]) - sum(cpu["bare"])) * 1000 / COMMENTS
+    print(f"CPU a comment (information): path - adapter {store_ms:.3f} ms (store and publisher), "
+          f"floor - bare {commit_ms:.3f} ms (one commit)")  # fmt: skip
     ratio_result("reddit_adapter_overhead_ratio", wall["adapter"], wall["bare"], "<=", 1.15)
     ratio_result("publish_overhead_ratio_reddit_vs_floor", wall["path"], wall["floor"], "<=", 1.15)
     per_post = [(p - b) * 1000 / per_round for p, b in zip(cpu["path"], cpu["bare"], strict=True)]

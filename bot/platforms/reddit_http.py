@@ -27,6 +27,7 @@ under the call's, ``None`` dropping one), the same form and JSON encoding, the s
 from __future__ import annotations
 
 import json as jsonlib
+from collections.abc import Mapping
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlsplit
@@ -65,12 +66,16 @@ class LeanSession(requests.Session):
     ) -> requests.Response:
         if isinstance(url, bytes):
             url = url.decode("utf-8")
-        if not self._short(url, allow_redirects, rest):
+        if not self._short(url, allow_redirects, rest) or not _plain(data, headers):
             return super().request(
                 method, url, params=params, data=data, headers=headers, timeout=timeout,
                 allow_redirects=allow_redirects, json=json, **rest,
             )  # fmt: skip
         return self._send(method.upper(), url, params, data, headers, timeout, json)
+
+    def close(self) -> None:
+        self._pools.clear()  # closed with the adapters' pool managers
+        super().close()
 
     def _short(self, url: str, allow_redirects: bool, rest: dict[str, Any]) -> bool:
         """Whether this call may go the short way (see the module docstring)."""
@@ -129,6 +134,14 @@ class LeanSession(requests.Session):
             adapter.cert_verify(pool, url, self.verify, None)
             self._pools[key] = pool
         return pool
+
+
+def _plain(data: Any, headers: Any) -> bool:
+    """A body requests would encode in one piece (not a file or a stream), headers as a
+    mapping."""
+    return isinstance(data, str | bytes | Mapping | list | tuple | None) and isinstance(
+        headers, Mapping | None
+    )
 
 
 def _body(method: str, data: Any, json: Any, headers: CaseInsensitiveDict[Any]) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import ipaddress
 import json
 import ssl
@@ -183,10 +184,22 @@ def test_calls_it_does_not_handle_go_through_requests(
     assert b"\x89PNG data" in server.seen[-1]["body"]
     session.request("get", server.url + "/r/x/about", allow_redirects=True)  # praw's default
     session.request("get", server.url + "/search?q=1", allow_redirects=False)
-    assert len(sends) == 4
+    session.request("post", server.url + "/stream", data=io.BytesIO(b"streamed"),
+                    headers={"Content-Length": "8"}, allow_redirects=False)  # fmt: skip
+    assert server.seen[-1]["body"] == b"streamed"
+    assert len(sends) == 5
     environment_read = LeanSession()  # trust_env: requests reads the environment per call
     environment_read.request("get", server.url + "/api/v1/me", allow_redirects=False)
-    assert len(sends) == 5
+    assert len(sends) == 6
+
+
+def test_a_closed_session_opens_its_pools_again(server: Recorder, sends: list[str]) -> None:
+    session = lean()
+    url = server.url + "/api/v1/me"
+    assert session.request("get", url, allow_redirects=False).json() == ANSWER
+    session.close()
+    assert session.request("get", url, allow_redirects=False).json() == ANSWER
+    assert not sends and len(server.seen) == 2
 
 
 def test_no_cookie_is_kept_or_sent(server: Recorder, sends: list[str]) -> None:
