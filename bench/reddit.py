@@ -6,7 +6,8 @@ shares neither the GIL nor this process's CPU time):
 
 - bare: the fastest public PRAW call a user could write, ``Reddit.request`` POSTing
   ``api/comment`` (no object building);
-- adapter: ``RedditPlatform.send``;
+- adapter: ``RedditPlatform.send`` (its API calls go from prawcore straight to urllib3's
+  pool, bot.platforms.reddit_http, where bare PRAW goes through requests' Session);
 - path: the full publish path (bot.publish.Publisher over the real SQLite store: claim,
   send, confirm-and-claim-next in one transaction; each round's comments fall due
   together);
