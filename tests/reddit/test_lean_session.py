@@ -191,6 +191,10 @@ def test_calls_it_does_not_handle_go_through_requests(
     environment_read = LeanSession()  # trust_env: requests reads the environment per call
     environment_read.request("get", server.url + "/api/v1/me", allow_redirects=False)
     assert len(sends) == 6
+    proxied = lean()  # a proxy from the environment (http_session sets it): via requests
+    proxied.proxies["http"] = server.url
+    proxied.request("get", "http://reddit.invalid/api/v1/me", allow_redirects=False)
+    assert len(sends) == 7 and server.seen[-1]["path"] == "http://reddit.invalid/api/v1/me"
 
 
 def test_a_closed_session_opens_its_pools_again(server: Recorder, sends: list[str]) -> None:
