@@ -3,7 +3,6 @@ and a record the PDS refuses."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 
 from bot.errors import AuthError, RateLimitedError, RejectedError, TransientError
 from bot.platforms.base import Outgoing
+from bot.sandbox.postgres import free_port
 from bot.threads import PostDraft
 from tests.bluesky.conftest import MemorySessions, list_records, new_account
 from tests.bluesky.test_send import NOW
@@ -141,15 +141,9 @@ def test_stale_saved_session_logs_in_again_once(pds, account, make_platform, cap
     assert len(list_records(pds, account.did)) == 2
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_pds_down_is_transient(account, make_platform):
     sessions = MemorySessions()
-    platform = make_platform(account.config(f"http://127.0.0.1:{closed_port()}"), sessions)
+    platform = make_platform(account.config(f"http://127.0.0.1:{free_port()}"), sessions)
     with pytest.raises(TransientError) as caught:
         platform.send(claimed(platform, "x", "down"))
     assert type(caught.value) is TransientError

@@ -27,6 +27,7 @@ from bot.platforms.base import Outgoing
 from bot.platforms.reddit import RedditPlatform
 from bot.platforms.reddit_http import LeanSession
 from bot.platforms.reddit_transport import _refused, http_session
+from bot.sandbox.postgres import free_port
 from bot.sandbox.reddit.standin import RedditStandin
 from bot.threads import PostDraft
 from tests.reddit.test_errors import submission
@@ -217,10 +218,10 @@ def test_no_cookie_is_kept_or_sent(server: Recorder, sends: list[str]) -> None:
     assert len(sends) == 1
 
 
-def test_failures_are_classified_like_requests_ones(server: Recorder, free_port: int) -> None:
+def test_failures_are_classified_like_requests_ones(server: Recorder) -> None:
     session = lean()
     with pytest.raises(urllib3.exceptions.NewConnectionError) as refused:
-        session.request("post", f"http://127.0.0.1:{free_port}/api/comment/",
+        session.request("post", f"http://127.0.0.1:{free_port()}/api/comment/",
                         data=[("a", "b")], allow_redirects=False, timeout=2)  # fmt: skip
     assert _refused(refused.value)  # never sent: safe to send again
     server.delay.set()
@@ -229,15 +230,6 @@ def test_failures_are_classified_like_requests_ones(server: Recorder, free_port:
                         allow_redirects=False, timeout=0.2)  # fmt: skip
     assert not _refused(timed_out.value)  # it may have landed
     assert server.seen and server.seen[-1]["body"] == b"a=b"
-
-
-@pytest.fixture
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
